@@ -1,0 +1,340 @@
+using FastChat.Client.Transport;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Client;
+
+/// <summary>
+/// The FastChat client: connects and authenticates, sends with retry until the server's ✓,
+/// raises events for messages and receipts, acknowledges deliveries, drops redeliveries, and
+/// reconnects with exponential backoff, resending whatever was not yet acknowledged, in order.
+/// </summary>
+public sealed class FastChatClient : IAsyncDisposable
+{
+    private readonly FastChatClientOptions _options;
+    private readonly object _lock = new();
+    private readonly SortedDictionary<ulong, PendingSend> _pending = new();
+    private readonly Dictionary<string, ulong> _lastSeen = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _dispose = new();
+    private ClientTransport? _transport;
+    private TaskCompletionSource<WelcomeBody> _welcome = NewTcs<WelcomeBody>();
+    private TaskCompletionSource<RegisterResultBody>? _registerResult;
+    private Task? _readLoop;
+    private FrameWriterLoop? _writer;
+    private bool _ready; // guarded by _lock: the current connection is authenticated and has the backlog
+    private ulong _lastMessageId;
+    private bool _everConnected;
+    private int _reconnecting;
+
+    public FastChatClient(FastChatClientOptions options)
+    {
+        _options = options;
+        _lastMessageId = options.StateStore?.LastMessageId ?? 0;
+    }
+
+    public event Action<IncomingMessage>? MessageReceived;
+    public event Action<Receipt>? ReceiptReceived;
+    /// <summary>Raised when a connection ends, with the server's reason when it gave one.</summary>
+    public event Action<ErrorCode, string>? Disconnected;
+    public event Action<WelcomeBody>? Connected;
+
+    public string UserName => _options.UserName;
+    public bool IsConnected { get { lock (_lock) return _ready; } }
+    public byte[]? ServerPublicKey { get; private set; }
+    public ServerHello? ServerHello { get; private set; }
+    public int PendingCount { get { lock (_lock) return _pending.Count; } }
+
+    /// <summary>Connects and waits for WELCOME: Authenticated, or RegistrationRequired for a new name.</summary>
+    public async Task<WelcomeBody> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _dispose.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        var welcome = NewTcs<WelcomeBody>();
+        _welcome = welcome;
+        var transport = await ClientTransport.ConnectAsync(_options.Host, _options.Port, _options.UserName, _options.ClientSoftware,
+            _options.StaticPrivateKey, _options.ServerPublicKey, timeout.Token).ConfigureAwait(false);
+        ServerPublicKey = transport.ServerStaticKey;
+        ServerHello = transport.Hello;
+        lock (_lock)
+        {
+            _ready = false;
+            _transport = transport;
+            _writer = new FrameWriterLoop(transport, _dispose.Token);
+        }
+        var writer = _writer;
+        _readLoop = Task.Run(() => ReadLoopAsync(transport, writer));
+        var body = await welcome.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        if (body.State == WelcomeState.Authenticated) OnAuthenticated(writer);
+        return body;
+    }
+
+    /// <summary>Asks the server to send a registration code to the name's owner.</summary>
+    public Task<RegisterResultBody> RequestCodeAsync(CancellationToken ct = default) => RegisterCoreAsync(null, ct);
+
+    /// <summary>Registers the name from the handshake to this device's key, with a code (or none on open servers).</summary>
+    public async Task<RegisterResultBody> RegisterAsync(string? code, CancellationToken ct = default)
+    {
+        var welcome = NewTcs<WelcomeBody>();
+        _welcome = welcome;
+        var result = await RegisterCoreAsync(code ?? "", ct).ConfigureAwait(false);
+        if (result.Status == RegisterStatus.Registered)
+        {
+            await welcome.Task.WaitAsync(ct).ConfigureAwait(false);
+            OnAuthenticated(_writer!);
+        }
+        return result;
+    }
+
+    private async Task<RegisterResultBody> RegisterCoreAsync(string? code, CancellationToken ct)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Not connected.");
+        var tcs = NewTcs<RegisterResultBody>();
+        _registerResult = tcs;
+        writer.Enqueue(ControlFrames.Encode(new RegisterBody(code)));
+        return await tcs.Task.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a message; completes with its id once the server has it durably (✓).</summary>
+    public Task<ulong> SendAsync(string to, ReadOnlyMemory<byte> payload, CancellationToken ct = default)
+    {
+        var toBytes = System.Text.Encoding.ASCII.GetBytes(to);
+        PendingSend pending;
+        lock (_lock)
+        {
+            ulong id = NextMessageId();
+            var frame = new byte[MessageFrames.SendLength(toBytes.Length, payload.Length)];
+            MessageFrames.WriteSend(frame, id, toBytes, payload.Span);
+            pending = new PendingSend(id, frame);
+            _pending.Add(id, pending);
+            if (_ready) _writer?.Enqueue(frame);
+        }
+        return pending.Completion.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Tells <paramref name="peer"/> their messages up to <paramref name="messageId"/> were read.</summary>
+    public Task<ulong> MarkReadAsync(string peer, ulong messageId, CancellationToken ct = default)
+    {
+        var peerBytes = System.Text.Encoding.ASCII.GetBytes(peer);
+        PendingSend pending;
+        lock (_lock)
+        {
+            ulong id = NextMessageId();
+            var frame = new byte[MessageFrames.ReadLength(peerBytes.Length)];
+            MessageFrames.WriteRead(frame, id, peerBytes, messageId);
+            pending = new PendingSend(id, frame);
+            _pending.Add(id, pending);
+            if (_ready) _writer?.Enqueue(frame);
+        }
+        return pending.Completion.Task.WaitAsync(ct);
+    }
+
+    private ulong NextMessageId()
+    {
+        // Strictly increasing across restarts: at least the wall clock in microseconds.
+        ulong now = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        _lastMessageId = Math.Max(_lastMessageId + 1, now);
+        if (_options.StateStore is { } store) store.LastMessageId = _lastMessageId;
+        return _lastMessageId;
+    }
+
+    /// <summary>Queues the unacknowledged backlog ahead of any new send, in id order.</summary>
+    private void OnAuthenticated(FrameWriterLoop writer)
+    {
+        _everConnected = true;
+        lock (_lock)
+        {
+            foreach (var pending in _pending.Values) writer.Enqueue(pending.Frame);
+            _ready = true;
+        }
+        Connected?.Invoke(_welcome.Task.Result);
+    }
+
+    private async Task ReadLoopAsync(ClientTransport transport, FrameWriterLoop writer)
+    {
+        ErrorCode code = ErrorCode.None;
+        string reason = "connection lost";
+        try
+        {
+            while (!_dispose.IsCancellationRequested)
+            {
+                var record = await transport.ReadRecordAsync(_dispose.Token).ConfigureAwait(false);
+                var (ack, disconnect) = HandleRecord(record.Span, writer);
+                if (ack is { } upTo)
+                {
+                    var frame = new byte[MessageFrames.U64FrameLength];
+                    MessageFrames.WriteU64(frame, FrameType.DeliveryAck, upTo);
+                    writer.Enqueue(frame);
+                }
+                if (disconnect is not null)
+                {
+                    (code, reason) = (disconnect.Code, disconnect.Reason);
+                    break;
+                }
+            }
+        }
+        catch (FastChatException ex) { (code, reason) = (ex.Code, ex.Message); }
+        catch (Exception) when (_dispose.IsCancellationRequested) { return; }
+        catch (Exception ex) { reason = ex.Message; }
+
+        lock (_lock)
+        {
+            if (ReferenceEquals(_transport, transport))
+            {
+                _transport = null;
+                _ready = false;
+            }
+        }
+        writer.Complete();
+        await transport.DisposeAsync().ConfigureAwait(false);
+        _welcome.TrySetException(new FastChatException(code, reason));
+        _registerResult?.TrySetException(new FastChatException(code, reason));
+        Disconnected?.Invoke(code, reason);
+        bool retry = _options.AutoReconnect && _everConnected && !_dispose.IsCancellationRequested
+            && code is not (ErrorCode.Replaced or ErrorCode.AuthFailed or ErrorCode.InvalidUserName or ErrorCode.RegistrationFailed);
+        if (retry) _ = ReconnectAsync();
+    }
+
+    /// <summary>Handles one record's frames; returns the DELIVERY_ACK to send (if any) and a DISCONNECT.</summary>
+    private (ulong? Ack, DisconnectBody? Disconnect) HandleRecord(ReadOnlySpan<byte> record, FrameWriterLoop writer)
+    {
+        ulong? ack = null;
+        var reader = new FrameReader(record);
+        while (reader.TryRead(out var frame, out bool malformed))
+        {
+            switch ((FrameType)frame.Type)
+            {
+                case FrameType.Welcome when WelcomeBody.TryParse(frame.Body, out var welcome):
+                    _welcome.TrySetResult(welcome);
+                    break;
+                case FrameType.RegisterResult when RegisterResultBody.TryParse(frame.Body, out var result):
+                    _registerResult?.TrySetResult(result);
+                    break;
+                case FrameType.ServerAck when MessageFrames.TryParseU64(frame.Body, out ulong upTo):
+                    CompleteUpTo(upTo);
+                    break;
+                case FrameType.Error when ErrorBody.TryParse(frame.Body, out var error):
+                    Fail(error);
+                    break;
+                case FrameType.Deliver when MessageFrames.TryParseDeliver(frame.Body, out var deliver):
+                    OnDeliver(deliver);
+                    ack = deliver.Sequence;
+                    break;
+                case FrameType.Ping when MessageFrames.TryParseU64(frame.Body, out ulong token):
+                    var pong = new byte[MessageFrames.U64FrameLength];
+                    MessageFrames.WriteU64(pong, FrameType.Pong, token);
+                    writer.Enqueue(pong);
+                    break;
+                case FrameType.Pong:
+                    break;
+                case FrameType.Disconnect when DisconnectBody.TryParse(frame.Body, out var disconnect):
+                    return (ack, disconnect);
+                default:
+                    if (!FrameTypes.IsOptional(frame.Type))
+                        throw new FastChatException(ErrorCode.ProtocolError, $"unexpected frame 0x{frame.Type:x2}");
+                    break;
+            }
+        }
+        if (!reader.End) throw new FastChatException(ErrorCode.ProtocolError, "truncated frame from server");
+        return (ack, null);
+    }
+
+    private void OnDeliver(in DeliverView deliver)
+    {
+        var peer = System.Text.Encoding.ASCII.GetString(deliver.Peer);
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(deliver.TimeMs);
+        if (deliver.Kind != DeliveryKind.Message)
+        {
+            ReceiptReceived?.Invoke(new Receipt(deliver.Kind == DeliveryKind.ReadReceipt ? ReceiptKind.Read : ReceiptKind.Delivered, peer, deliver.MessageId, time));
+            return;
+        }
+        // Messages from one sender arrive in id order, so anything not above the last seen is a redelivery.
+        ulong last = _lastSeen.TryGetValue(peer, out var seen) ? seen : _options.StateStore?.GetLastSeen(peer) ?? 0;
+        if (deliver.MessageId <= last) return;
+        _lastSeen[peer] = deliver.MessageId;
+        _options.StateStore?.SetLastSeen(peer, deliver.MessageId);
+        MessageReceived?.Invoke(new IncomingMessage(peer, deliver.MessageId, time, deliver.Payload.ToArray()));
+    }
+
+    private void CompleteUpTo(ulong upTo)
+    {
+        List<PendingSend> done = new();
+        lock (_lock)
+        {
+            foreach (var (id, pending) in _pending)
+            {
+                if (id > upTo) break;
+                done.Add(pending);
+            }
+            foreach (var pending in done) _pending.Remove(pending.Id);
+        }
+        foreach (var pending in done) pending.Completion.TrySetResult(pending.Id);
+        _options.StateStore?.Save();
+    }
+
+    private void Fail(ErrorBody error)
+    {
+        PendingSend? pending;
+        lock (_lock)
+        {
+            if (_pending.Remove(error.RefId, out pending)) { }
+        }
+        pending?.Completion.TrySetException(new FastChatException(error.Code, error.Message));
+    }
+
+    private async Task ReconnectAsync()
+    {
+        if (Interlocked.Exchange(ref _reconnecting, 1) == 1) return;
+        try
+        {
+            var delay = _options.ReconnectMinDelay;
+            while (!_dispose.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Max(1, delay.TotalMilliseconds / 4))), _dispose.Token).ConfigureAwait(false);
+                    await ConnectAsync(_dispose.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (OperationCanceledException) when (_dispose.IsCancellationRequested) { return; }
+                catch (FastChatException ex) when (ex.Code is ErrorCode.AuthFailed or ErrorCode.Replaced) { return; }
+                catch (Exception)
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(_options.ReconnectMaxDelay.Ticks, delay.Ticks * 2));
+                }
+            }
+        }
+        finally { Interlocked.Exchange(ref _reconnecting, 0); }
+    }
+
+    /// <summary>Says goodbye (DISCONNECT) and closes; pending sends stay pending.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_dispose.IsCancellationRequested) return;
+        var transport = _transport;
+        var writer = _writer;
+        if (transport is not null && writer is not null)
+        {
+            writer.Enqueue(ControlFrames.Encode(new DisconnectBody(ErrorCode.ClientClosing, "bye")));
+            writer.Complete();
+            try { await writer.Completion.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); }
+            catch (Exception) { }
+        }
+        _dispose.Cancel();
+        if (transport is not null) await transport.DisposeAsync().ConfigureAwait(false);
+        if (_readLoop is not null) await _readLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _options.StateStore?.Save();
+        lock (_lock)
+        {
+            foreach (var pending in _pending.Values) pending.Completion.TrySetCanceled();
+        }
+    }
+
+    private static TaskCompletionSource<T> NewTcs<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class PendingSend(ulong id, byte[] frame)
+    {
+        public ulong Id { get; } = id;
+        public byte[] Frame { get; } = frame;
+        public TaskCompletionSource<ulong> Completion { get; } = NewTcs<ulong>();
+    }
+}

@@ -1,0 +1,29 @@
+namespace FastChat.Client;
+
+public sealed class FastChatClientOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 5222;
+    public required string UserName { get; set; }
+    /// <summary>This device's 32-byte X25519 private key: the account's identity.</summary>
+    public required byte[] StaticPrivateKey { get; set; }
+    /// <summary>When set, the handshake fails unless the server proves this static key.</summary>
+    public byte[]? ServerPublicKey { get; set; }
+    public string ClientSoftware { get; set; } = "fastchat-dotnet/1";
+    public bool AutoReconnect { get; set; } = true;
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Optional persistence of message ids and dedupe marks across restarts.</summary>
+    public IClientStateStore? StateStore { get; set; }
+}
+
+/// <summary>What a client must remember across restarts to keep ids increasing and drop redeliveries.</summary>
+public interface IClientStateStore
+{
+    ulong LastMessageId { get; set; }
+    /// <summary>Highest message id seen from each peer (messages arrive in order per peer).</summary>
+    ulong GetLastSeen(string peer);
+    void SetLastSeen(string peer, ulong messageId);
+    void Save();
+}

@@ -1,0 +1,15 @@
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Client;
+
+public sealed record IncomingMessage(string From, ulong MessageId, DateTimeOffset ServerTime, byte[] Payload);
+
+public enum ReceiptKind { Delivered, Read }
+
+/// <summary>Receipts are cumulative per conversation: every message to <see cref="Peer"/> up to <see cref="MessageId"/>.</summary>
+public sealed record Receipt(ReceiptKind Kind, string Peer, ulong MessageId, DateTimeOffset ServerTime);
+
+public sealed class FastChatException(ErrorCode code, string message) : Exception($"{code}: {message}")
+{
+    public ErrorCode Code { get; } = code;
+}

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Net.Sockets;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Noise;
+using FastChat.Protocol.Wire;
+using MessagePack;
+
+namespace FastChat.Client.Transport;
+
+/// <summary>
+/// One TCP connection as the client sees it: preamble, Noise XX as initiator, then encrypted
+/// records. Reads happen on one loop; writes are serialized by a lock and batched by callers.
+/// </summary>
+public sealed class ClientTransport : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly NoiseTransport _noise = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly byte[] _readBuffer = new byte[NoiseConstants.MaxMessageLength];
+
+    private ClientTransport(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    public byte[] ServerStaticKey { get; private set; } = [];
+    public ServerHello? Hello { get; private set; }
+
+    public static async Task<ClientTransport> ConnectAsync(string host, int port, string userName, string software,
+        byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var transport = new ClientTransport(socket);
+        try
+        {
+            await transport.HandshakeAsync(userName, software, staticPrivateKey, expectedServerKey, cancellationToken).ConfigureAwait(false);
+            return transport;
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task HandshakeAsync(string userName, string software, byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken ct)
+    {
+        var clientPreamble = new byte[Preamble.Length];
+        Preamble.WriteClient(clientPreamble);
+        await _stream.WriteAsync(clientPreamble, ct).ConfigureAwait(false);
+        var serverPreamble = new byte[Preamble.Length];
+        await _stream.ReadExactlyAsync(serverPreamble, ct).ConfigureAwait(false);
+        var status = Preamble.ReadServer(serverPreamble, out _);
+        if (status != PreambleStatus.Ok)
+            throw new FastChatException(status == PreambleStatus.UnsupportedVersion ? ErrorCode.UnsupportedVersion : ErrorCode.HandshakeFailed,
+                $"server refused the preamble: {status}");
+
+        using var handshake = new HandshakeState(true, Preamble.BuildPrologue(clientPreamble, serverPreamble), staticPrivateKey);
+        var buffer = new byte[RecordFraming.LengthPrefix + 1024];
+        int n = handshake.WriteMessage(default, buffer.AsSpan(RecordFraming.LengthPrefix));
+        RecordFraming.WriteLength(buffer, n);
+        await _stream.WriteAsync(buffer.AsMemory(0, RecordFraming.LengthPrefix + n), ct).ConfigureAwait(false);
+
+        var message = await ReadMessageAsync(ct).ConfigureAwait(false);
+        var payload = new byte[message.Length];
+        int payloadLength = handshake.ReadMessage(message.Span, payload);
+        if (payloadLength < 0) throw new FastChatException(ErrorCode.HandshakeFailed, "server handshake message did not verify");
+        ServerStaticKey = handshake.RemoteStaticPublicKey.ToArray();
+        if (expectedServerKey is not null && !expectedServerKey.AsSpan().SequenceEqual(ServerStaticKey))
+            throw new FastChatException(ErrorCode.HandshakeFailed, "server key does not match the pinned key");
+        if (!ServerHello.TryParse(payload.AsSpan(0, payloadLength), out var hello))
+            throw new FastChatException(ErrorCode.ProtocolError, "malformed ServerHello");
+        Hello = hello;
+
+        var clientHello = new ClientHello(userName, software);
+        var helloBytes = ControlFrames.EncodeBody((ref MessagePackWriter w) => clientHello.Write(ref w));
+        var third = new byte[RecordFraming.LengthPrefix + handshake.MessageLength(helloBytes.Length)];
+        n = handshake.WriteMessage(helloBytes, third.AsSpan(RecordFraming.LengthPrefix));
+        RecordFraming.WriteLength(third, n);
+        await _stream.WriteAsync(third, ct).ConfigureAwait(false);
+        handshake.Split(_noise);
+    }
+
+    /// <summary>Reads one length-prefixed message into the shared read buffer.</summary>
+    private async ValueTask<ReadOnlyMemory<byte>> ReadMessageAsync(CancellationToken ct)
+    {
+        await _stream.ReadExactlyAsync(_readBuffer.AsMemory(0, RecordFraming.LengthPrefix), ct).ConfigureAwait(false);
+        int length = (_readBuffer[0] << 8) | _readBuffer[1];
+        if (length == 0) throw new FastChatException(ErrorCode.ProtocolError, "zero-length record");
+        await _stream.ReadExactlyAsync(_readBuffer.AsMemory(0, length), ct).ConfigureAwait(false);
+        return _readBuffer.AsMemory(0, length);
+    }
+
+    /// <summary>Reads and decrypts one record; the result is valid until the next call.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadRecordAsync(CancellationToken ct)
+    {
+        var record = await ReadMessageAsync(ct).ConfigureAwait(false);
+        int n = _noise.Decrypt(record.Span, _readBuffer);
+        if (n < 0) throw new FastChatException(ErrorCode.DecryptFailed, "record from server failed authentication");
+        return _readBuffer.AsMemory(0, n);
+    }
+
+    /// <summary>Encrypts frames (already encoded back to back) into records and writes them.</summary>
+    public async Task WriteFramesAsync(ReadOnlyMemory<byte> frames, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        var output = ArrayPool<byte>.Shared.Rent(frames.Length + (frames.Length / ProtocolLimits.MaxRecordPlaintext + 1) * 18);
+        try
+        {
+            int written = 0;
+            var rest = frames;
+            while (!rest.IsEmpty)
+            {
+                int take = RecordCut(rest.Span);
+                int sealedLength = take + NoiseConstants.TagLength;
+                RecordFraming.WriteLength(output.AsSpan(written), sealedLength);
+                _noise.Encrypt(rest.Span[..take], output.AsSpan(written + RecordFraming.LengthPrefix));
+                written += RecordFraming.LengthPrefix + sealedLength;
+                rest = rest[take..];
+            }
+            await _stream.WriteAsync(output.AsMemory(0, written), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(output);
+            _writeLock.Release();
+        }
+    }
+
+    private static int RecordCut(ReadOnlySpan<byte> frames)
+    {
+        int length = 0;
+        while (length < frames.Length)
+        {
+            int frame = ProtocolLimits.FrameHeaderLength + ((frames[length + 2] << 8) | frames[length + 3]);
+            if (length + frame > ProtocolLimits.MaxRecordPlaintext) break;
+            length += frame;
+        }
+        return length;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _noise.Clear();
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _writeLock.Dispose();
+    }
+}

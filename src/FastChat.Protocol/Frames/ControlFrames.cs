@@ -1,0 +1,161 @@
+using System.Buffers;
+using FastChat.Protocol.Wire;
+using MessagePack;
+
+namespace FastChat.Protocol.Frames;
+
+/// <summary>
+/// Control bodies are MessagePack arrays with fields by position. Readers accept longer arrays
+/// (later versions append fields) and reject shorter ones. Rare frames, so these allocate.
+/// </summary>
+public interface IControlBody
+{
+    FrameType Type { get; }
+    void Write(ref MessagePackWriter writer);
+}
+
+public enum WelcomeState
+{
+    Authenticated = 1,
+    RegistrationRequired = 2,
+}
+
+public enum RegisterStatus
+{
+    Registered = 0,
+    CodeSent = 1,
+    BadCode = 2,
+    NameTaken = 3,
+    Closed = 4,
+}
+
+/// <summary>Handshake message 2 payload (server → client).</summary>
+public sealed record ServerHello(int Version, string ServerName, int MaxRecordPlaintext, int MaxPayload, int KeepaliveSeconds)
+{
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(5);
+        w.Write(Version); w.Write(ServerName); w.Write(MaxRecordPlaintext); w.Write(MaxPayload); w.Write(KeepaliveSeconds);
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out ServerHello value) =>
+        ControlFrames.TryParse(body, 5, out value, (ref MessagePackReader r) =>
+            new ServerHello(r.ReadInt32(), r.ReadString() ?? "", r.ReadInt32(), r.ReadInt32(), r.ReadInt32()));
+}
+
+/// <summary>Handshake message 3 payload (client → server): who the client claims to be.</summary>
+public sealed record ClientHello(string UserName, string ClientSoftware)
+{
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(2);
+        w.Write(UserName); w.Write(ClientSoftware);
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out ClientHello value) =>
+        ControlFrames.TryParse(body, 2, out value, (ref MessagePackReader r) => new ClientHello(r.ReadString() ?? "", r.ReadString() ?? ""));
+}
+
+public sealed record DisconnectBody(ErrorCode Code, string Reason) : IControlBody
+{
+    public FrameType Type => FrameType.Disconnect;
+    public void Write(ref MessagePackWriter w) { w.WriteArrayHeader(2); w.Write((int)Code); w.Write(Reason); }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out DisconnectBody value) =>
+        ControlFrames.TryParse(body, 2, out value, (ref MessagePackReader r) => new DisconnectBody((ErrorCode)r.ReadInt32(), r.ReadString() ?? ""));
+}
+
+/// <summary>A non-fatal error about one request (RefId = the message id it refers to, or 0).</summary>
+public sealed record ErrorBody(ErrorCode Code, ulong RefId, string Message) : IControlBody
+{
+    public FrameType Type => FrameType.Error;
+    public void Write(ref MessagePackWriter w) { w.WriteArrayHeader(3); w.Write((int)Code); w.Write(RefId); w.Write(Message); }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out ErrorBody value) =>
+        ControlFrames.TryParse(body, 3, out value, (ref MessagePackReader r) => new ErrorBody((ErrorCode)r.ReadInt32(), r.ReadUInt64(), r.ReadString() ?? ""));
+}
+
+public sealed record WelcomeBody(WelcomeState State, string UserName, long ServerTimeMs, long Queued) : IControlBody
+{
+    public FrameType Type => FrameType.Welcome;
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(4);
+        w.Write((int)State); w.Write(UserName); w.Write(ServerTimeMs); w.Write(Queued);
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out WelcomeBody value) =>
+        ControlFrames.TryParse(body, 4, out value, (ref MessagePackReader r) =>
+            new WelcomeBody((WelcomeState)r.ReadInt32(), r.ReadString() ?? "", r.ReadInt64(), r.ReadInt64()));
+}
+
+/// <summary>Code null asks the server to send a verification code; otherwise it is the code.</summary>
+public sealed record RegisterBody(string? Code) : IControlBody
+{
+    public FrameType Type => FrameType.Register;
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(1);
+        if (Code is null) w.WriteNil(); else w.Write(Code);
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out RegisterBody value) =>
+        ControlFrames.TryParse(body, 1, out value, (ref MessagePackReader r) => new RegisterBody(r.TryReadNil() ? null : r.ReadString()));
+}
+
+public sealed record RegisterResultBody(RegisterStatus Status, string Message) : IControlBody
+{
+    public FrameType Type => FrameType.RegisterResult;
+    public void Write(ref MessagePackWriter w) { w.WriteArrayHeader(2); w.Write((int)Status); w.Write(Message); }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out RegisterResultBody value) =>
+        ControlFrames.TryParse(body, 2, out value, (ref MessagePackReader r) => new RegisterResultBody((RegisterStatus)r.ReadInt32(), r.ReadString() ?? ""));
+}
+
+public static class ControlFrames
+{
+    public delegate T FieldReader<T>(ref MessagePackReader reader);
+
+    /// <summary>Encodes a whole control frame (header + MessagePack body).</summary>
+    public static byte[] Encode(IControlBody body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        body.Write(ref writer);
+        writer.Flush();
+        var frame = new byte[ProtocolLimits.FrameHeaderLength + buffer.WrittenCount];
+        FrameHeader.Write(frame, body.Type, buffer.WrittenCount);
+        buffer.WrittenSpan.CopyTo(frame.AsSpan(ProtocolLimits.FrameHeaderLength));
+        return frame;
+    }
+
+    public delegate void BodyWriter(ref MessagePackWriter writer);
+
+    /// <summary>Encodes a bare MessagePack body (handshake payloads).</summary>
+    public static byte[] EncodeBody(BodyWriter write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    internal static bool TryParse<T>(ReadOnlySpan<byte> body, int minFields, out T value, FieldReader<T> read) where T : class
+    {
+        value = null!;
+        try
+        {
+            var reader = new MessagePackReader(body.ToArray());
+            int count = reader.ReadArrayHeader();
+            if (count < minFields) return false;
+            value = read(ref reader);
+            for (int i = minFields; i < count; i++) reader.Skip();
+            return reader.End;
+        }
+        catch (MessagePackSerializationException) { return false; }
+        catch (EndOfStreamException) { return false; }
+        catch (OverflowException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Buffers.Binary;
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Protocol.Frames;
+
+/// <summary>The kinds of entry a DELIVER frame carries.</summary>
+public enum DeliveryKind : byte
+{
+    Message = 1,
+    DeliveredReceipt = 2,
+    ReadReceipt = 3,
+}
+
+/// <summary>
+/// Hand-laid hot-path frames (all integers big-endian). Writers return the total frame length
+/// including the 4-byte header; parsers return false on any malformed body.
+/// </summary>
+public static class MessageFrames
+{
+    private const int H = ProtocolLimits.FrameHeaderLength;
+
+    // SEND: msgId u64 | toLen u8 | to | payload
+    public static int SendLength(int toLength, int payloadLength) => H + 8 + 1 + toLength + payloadLength;
+
+    public static int WriteSend(Span<byte> destination, ulong messageId, ReadOnlySpan<byte> to, ReadOnlySpan<byte> payload)
+    {
+        int body = 8 + 1 + to.Length + payload.Length;
+        FrameHeader.Write(destination, FrameType.Send, body);
+        var b = destination.Slice(H, body);
+        BinaryPrimitives.WriteUInt64BigEndian(b, messageId);
+        b[8] = checked((byte)to.Length);
+        to.CopyTo(b[9..]);
+        payload.CopyTo(b[(9 + to.Length)..]);
+        return H + body;
+    }
+
+    public static bool TryParseSend(ReadOnlySpan<byte> body, out ulong messageId, out ReadOnlySpan<byte> to, out ReadOnlySpan<byte> payload)
+    {
+        messageId = 0; to = default; payload = default;
+        if (body.Length < 9) return false;
+        messageId = BinaryPrimitives.ReadUInt64BigEndian(body);
+        int toLength = body[8];
+        if (body.Length < 9 + toLength) return false;
+        to = body.Slice(9, toLength);
+        payload = body[(9 + toLength)..];
+        return true;
+    }
+
+    // SERVER_ACK and DELIVERY_ACK: u64; PING and PONG: 8 opaque bytes, carried as u64.
+    public const int U64FrameLength = H + 8;
+
+    public static int WriteU64(Span<byte> destination, FrameType type, ulong value)
+    {
+        FrameHeader.Write(destination, type, 8);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[H..], value);
+        return U64FrameLength;
+    }
+
+    public static bool TryParseU64(ReadOnlySpan<byte> body, out ulong value)
+    {
+        value = 0;
+        if (body.Length != 8) return false;
+        value = BinaryPrimitives.ReadUInt64BigEndian(body);
+        return true;
+    }
+
+    // DELIVER: seq u64 | kind u8 | msgId u64 | timeMs i64 | peerLen u8 | peer | payload
+    public const int DeliverFixedLength = 8 + 1 + 8 + 8 + 1;
+
+    public static int DeliverLength(int peerLength, int payloadLength) => H + DeliverFixedLength + peerLength + payloadLength;
+
+    public static int WriteDeliver(Span<byte> destination, ulong sequence, DeliveryKind kind, ulong messageId, long timeMs,
+        ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
+    {
+        int body = DeliverFixedLength + peer.Length + payload.Length;
+        FrameHeader.Write(destination, FrameType.Deliver, body);
+        var b = destination.Slice(H, body);
+        BinaryPrimitives.WriteUInt64BigEndian(b, sequence);
+        b[8] = (byte)kind;
+        BinaryPrimitives.WriteUInt64BigEndian(b[9..], messageId);
+        BinaryPrimitives.WriteInt64BigEndian(b[17..], timeMs);
+        b[25] = checked((byte)peer.Length);
+        peer.CopyTo(b[26..]);
+        payload.CopyTo(b[(26 + peer.Length)..]);
+        return H + body;
+    }
+
+    /// <summary>Rewrites the sequence number of an encoded DELIVER frame (queued entries get theirs late).</summary>
+    public static void PatchDeliverSequence(Span<byte> frame, ulong sequence) =>
+        BinaryPrimitives.WriteUInt64BigEndian(frame[H..], sequence);
+
+    public static bool TryParseDeliver(ReadOnlySpan<byte> body, out DeliverView view)
+    {
+        view = default;
+        if (body.Length < DeliverFixedLength) return false;
+        int peerLength = body[25];
+        if (body.Length < DeliverFixedLength + peerLength) return false;
+        byte kind = body[8];
+        if (kind is < 1 or > 3) return false;
+        view = new DeliverView(
+            BinaryPrimitives.ReadUInt64BigEndian(body),
+            (DeliveryKind)kind,
+            BinaryPrimitives.ReadUInt64BigEndian(body[9..]),
+            BinaryPrimitives.ReadInt64BigEndian(body[17..]),
+            body.Slice(26, peerLength),
+            body[(26 + peerLength)..]);
+        return true;
+    }
+
+    // READ: msgId u64 | peerLen u8 | peer | refMsgId u64
+    public static int ReadLength(int peerLength) => H + 8 + 1 + peerLength + 8;
+
+    public static int WriteRead(Span<byte> destination, ulong messageId, ReadOnlySpan<byte> peer, ulong readMessageId)
+    {
+        int body = 8 + 1 + peer.Length + 8;
+        FrameHeader.Write(destination, FrameType.Read, body);
+        var b = destination.Slice(H, body);
+        BinaryPrimitives.WriteUInt64BigEndian(b, messageId);
+        b[8] = checked((byte)peer.Length);
+        peer.CopyTo(b[9..]);
+        BinaryPrimitives.WriteUInt64BigEndian(b[(9 + peer.Length)..], readMessageId);
+        return H + body;
+    }
+
+    public static bool TryParseRead(ReadOnlySpan<byte> body, out ulong messageId, out ReadOnlySpan<byte> peer, out ulong readMessageId)
+    {
+        messageId = 0; peer = default; readMessageId = 0;
+        if (body.Length < 9) return false;
+        int peerLength = body[8];
+        if (body.Length != 9 + peerLength + 8) return false;
+        messageId = BinaryPrimitives.ReadUInt64BigEndian(body);
+        peer = body.Slice(9, peerLength);
+        readMessageId = BinaryPrimitives.ReadUInt64BigEndian(body[(9 + peerLength)..]);
+        return true;
+    }
+}
+
+public readonly ref struct DeliverView(ulong sequence, DeliveryKind kind, ulong messageId, long timeMs, ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
+{
+    public ulong Sequence { get; } = sequence;
+    public DeliveryKind Kind { get; } = kind;
+    public ulong MessageId { get; } = messageId;
+    public long TimeMs { get; } = timeMs;
+    public ReadOnlySpan<byte> Peer { get; } = peer;
+    public ReadOnlySpan<byte> Payload { get; } = payload;
+}

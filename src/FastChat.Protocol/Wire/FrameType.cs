@@ -1,0 +1,26 @@
+namespace FastChat.Protocol.Wire;
+
+/// <summary>
+/// Frame types. 0x00–0x7F are critical: a receiver that does not know one must fail the
+/// connection. 0x80–0xFF are optional: a receiver that does not know one skips it.
+/// </summary>
+public enum FrameType : byte
+{
+    Ping = 0x01,
+    Pong = 0x02,
+    Disconnect = 0x03,
+    Error = 0x04,
+    Welcome = 0x05,
+    Register = 0x06,
+    RegisterResult = 0x07,
+    Send = 0x10,
+    ServerAck = 0x11,
+    Deliver = 0x12,
+    DeliveryAck = 0x13,
+    Read = 0x14,
+}
+
+public static class FrameTypes
+{
+    public static bool IsOptional(byte type) => type >= 0x80;
+}

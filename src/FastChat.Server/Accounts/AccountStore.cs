@@ -1,0 +1,52 @@
+using System.Text;
+using FastChat.Server.Storage;
+
+namespace FastChat.Server.Accounts;
+
+internal enum CreateAccountResult { Created, NameTaken }
+
+/// <summary>
+/// Accounts in FASTER beside the queues: <c>A|user</c> → version u8 | static public key (32) |
+/// created unix ms (i64). A user is their device's static Noise key; there are no passwords.
+/// </summary>
+internal sealed class AccountStore(FasterStore store, GroupCommit commit)
+{
+    private const int ValueLength = 1 + 32 + 8;
+    private readonly object _createLock = new();
+
+    public bool Exists(ReadOnlySpan<byte> user)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[ValueLength];
+        return store.Read(key[..StoreKeys.AccountKey(key, user)], value) == ValueLength;
+    }
+
+    /// <summary>Copies the user's registered key into <paramref name="publicKey"/>; false if no account.</summary>
+    public bool TryGetKey(string user, Span<byte> publicKey)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[ValueLength];
+        int keyLength = StoreKeys.AccountKey(key, Encoding.ASCII.GetBytes(user));
+        if (store.Read(key[..keyLength], value) != ValueLength) return false;
+        value.Slice(1, 32).CopyTo(publicKey);
+        return true;
+    }
+
+    /// <summary>Creates the account and returns once it is durable.</summary>
+    public async Task<CreateAccountResult> CreateAsync(string user, byte[] publicKey, long createdMs)
+    {
+        lock (_createLock)
+        {
+            var name = Encoding.ASCII.GetBytes(user);
+            if (Exists(name)) return CreateAccountResult.NameTaken;
+            Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+            Span<byte> value = stackalloc byte[ValueLength];
+            value[0] = 1;
+            publicKey.CopyTo(value[1..]);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(value[33..], createdMs);
+            store.Upsert(key[..StoreKeys.AccountKey(key, name)], value);
+        }
+        await commit.WaitForCommitAsync().ConfigureAwait(false);
+        return CreateAccountResult.Created;
+    }
+}

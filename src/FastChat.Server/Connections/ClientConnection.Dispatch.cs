@@ -1,0 +1,107 @@
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
+using FastChat.Server.Delivery;
+using FastChat.Server.Routing;
+
+namespace FastChat.Server.Connections;
+
+internal sealed partial class ClientConnection
+{
+    /// <summary>Handles one frame; false when the connection must close.</summary>
+    private bool Dispatch(in Frame frame)
+    {
+        switch ((FrameType)frame.Type)
+        {
+            case FrameType.Ping:
+                if (!MessageFrames.TryParseU64(frame.Body, out ulong token)) return Malformed("PING");
+                Span<byte> pong = stackalloc byte[MessageFrames.U64FrameLength];
+                MessageFrames.WriteU64(pong, FrameType.Pong, token);
+                return TryWrite(pong);
+            case FrameType.Pong:
+                return MessageFrames.TryParseU64(frame.Body, out _) || Malformed("PONG");
+            case FrameType.Disconnect:
+                Close(ErrorCode.ClientClosing, "bye");
+                return false;
+            case FrameType.Register when _state == ConnectionState.Registering:
+                if (_pendingRegister is not null || !RegisterBody.TryParse(frame.Body, out var register)) return Malformed("REGISTER");
+                _pendingRegister = register;
+                return true;
+            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read when _state != ConnectionState.Authenticated:
+                Close(ErrorCode.NotAuthenticated, "register first");
+                return false;
+            case FrameType.Send:
+                return HandleSend(frame.Body);
+            case FrameType.Read:
+                return HandleRead(frame.Body);
+            case FrameType.DeliveryAck:
+                return HandleDeliveryAck(frame.Body);
+            default:
+                if (FrameTypes.IsOptional(frame.Type)) return true;
+                Close(ErrorCode.UnknownFrame, $"frame type 0x{frame.Type:x2} is not valid here");
+                return false;
+        }
+    }
+
+    private bool HandleSend(ReadOnlySpan<byte> body)
+    {
+        if (!MessageFrames.TryParseSend(body, out ulong messageId, out var to, out var payload)) return Malformed("SEND");
+        if (messageId <= _highWater)
+        {
+            Reacknowledge();
+            return true;
+        }
+        if (payload.Length > _server.Options.MaxPayloadBytes)
+            return WriteError(ErrorCode.PayloadTooLarge, messageId, "payload larger than the server's maximum");
+        if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return WriteError(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
+        return Routed(_server.Router.Route(to, DeliveryKind.Message, messageId, _userBytes, UserName, payload), messageId);
+    }
+
+    private bool HandleRead(ReadOnlySpan<byte> body)
+    {
+        if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId)) return Malformed("READ");
+        if (messageId <= _highWater)
+        {
+            Reacknowledge();
+            return true;
+        }
+        if (!FastChat.Protocol.Wire.UserName.IsValid(peer)) return WriteError(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name");
+        return Routed(_server.Router.Route(peer, DeliveryKind.ReadReceipt, readId, _userBytes, UserName, default), messageId);
+    }
+
+    private bool Routed(RouteResult result, ulong messageId)
+    {
+        switch (result)
+        {
+            case RouteResult.Queued:
+                Accept(messageId);
+                return true;
+            case RouteResult.UnknownRecipient:
+                return WriteError(ErrorCode.UnknownRecipient, messageId, "no such user");
+            case RouteResult.QueueFull:
+                return WriteError(ErrorCode.QueueFull, messageId, "the recipient's queue is full");
+            default:
+                return WriteError(ErrorCode.InternalError, messageId, "recipient's server unavailable");
+        }
+    }
+
+    private bool HandleDeliveryAck(ReadOnlySpan<byte> body)
+    {
+        if (!MessageFrames.TryParseU64(body, out ulong upTo)) return Malformed("DELIVERY_ACK");
+        var status = _server.Queues.Acknowledge(this, _userBytes, upTo);
+        if (status != AckStatus.BeyondDelivered) return true;
+        Close(ErrorCode.ProtocolError, "DELIVERY_ACK beyond what was delivered");
+        return false;
+    }
+
+    private bool Malformed(string what)
+    {
+        Close(ErrorCode.ProtocolError, $"malformed {what} frame");
+        return false;
+    }
+
+    private bool WriteError(ErrorCode code, ulong refId, string message)
+    {
+        _server.Metrics.Error(code);
+        return TryWrite(ControlFrames.Encode(new ErrorBody(code, refId, message)));
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Server.Connections;
+
+/// <summary>
+/// Outbound frames from any thread are appended as plaintext to one pooled buffer; a single
+/// flush work item takes the whole batch, packs it into as few records as fit (a frame never
+/// spans records), encrypts straight into the pipe and flushes once. An idle connection holds
+/// no buffer. Past MaxOutboundBytes the connection is closed as a slow reader.
+/// </summary>
+internal sealed partial class ClientConnection : IThreadPoolWorkItem
+{
+    private const int InitialOutboundBuffer = 4096;
+
+    private readonly Lock _outLock = new();
+    private byte[]? _outBuffer;
+    private int _outCount;
+    private int _outFrames;
+    private bool _flushScheduled;
+    private bool _outClosed;
+
+    public bool TryDeliver(ReadOnlySpan<byte> frame) => TryWrite(frame);
+
+    /// <summary>Queues a frame for sending; false when the connection is closing or overflowed.</summary>
+    private bool TryWrite(ReadOnlySpan<byte> frame)
+    {
+        bool overflow = false;
+        lock (_outLock)
+        {
+            if (_outClosed) return false;
+            if (_outCount + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
+            else Append(frame);
+        }
+        if (!overflow) return true;
+        Close(ErrorCode.SlowReader, "the client is not reading fast enough");
+        return false;
+    }
+
+    /// <summary>The last frame (DISCONNECT): bypasses the limit and shuts the outbound side.</summary>
+    private void WriteClosing(ReadOnlySpan<byte> frame)
+    {
+        lock (_outLock)
+        {
+            if (_outClosed) return;
+            Append(frame);
+            _outClosed = true;
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> frame)
+    {
+        if (_outBuffer is null || _outBuffer.Length - _outCount < frame.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(InitialOutboundBuffer, Math.Max(_outCount + frame.Length, (_outBuffer?.Length ?? 0) * 2)));
+            if (_outBuffer is not null)
+            {
+                _outBuffer.AsSpan(0, _outCount).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_outBuffer);
+            }
+            _outBuffer = bigger;
+        }
+        frame.CopyTo(_outBuffer.AsSpan(_outCount));
+        _outCount += frame.Length;
+        _outFrames++;
+        if (_flushScheduled) return;
+        _flushScheduled = true;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = FlushLoopAsync();
+
+    private async Task FlushLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                byte[]? batch;
+                int count, frames;
+                lock (_outLock)
+                {
+                    batch = _outBuffer;
+                    count = _outCount;
+                    frames = _outFrames;
+                    if (batch is null || count == 0)
+                    {
+                        _flushScheduled = false;
+                        return;
+                    }
+                    _outBuffer = null;
+                    _outCount = 0;
+                    _outFrames = 0;
+                }
+                int wire;
+                try { wire = EncryptRecords(batch.AsSpan(0, count)); }
+                finally { ArrayPool<byte>.Shared.Return(batch); }
+                _server.Metrics.FramesSent(frames, wire);
+                var result = await _output.FlushAsync().ConfigureAwait(false);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    lock (_outLock) { _outClosed = true; _flushScheduled = false; }
+                    return;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The transport is gone; the read side will notice and clean up.
+            lock (_outLock) { _outClosed = true; _flushScheduled = false; }
+            _input.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Cuts the plaintext into records at frame boundaries and encrypts each into the pipe.</summary>
+    private int EncryptRecords(ReadOnlySpan<byte> frames)
+    {
+        int wire = 0;
+        while (!frames.IsEmpty)
+        {
+            int recordLength = 0;
+            while (recordLength < frames.Length)
+            {
+                int frameLength = ProtocolLimits.FrameHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(frames[(recordLength + 2)..]);
+                if (recordLength + frameLength > ProtocolLimits.MaxRecordPlaintext) break;
+                recordLength += frameLength;
+            }
+            int sealedLength = recordLength + Protocol.Noise.NoiseConstants.TagLength;
+            var span = _output.GetSpan(RecordFraming.LengthPrefix + sealedLength);
+            RecordFraming.WriteLength(span, sealedLength);
+            _transport!.Encrypt(frames[..recordLength], span[RecordFraming.LengthPrefix..]);
+            _output.Advance(RecordFraming.LengthPrefix + sealedLength);
+            wire += RecordFraming.LengthPrefix + sealedLength;
+            frames = frames[recordLength..];
+        }
+        return wire;
+    }
+
+    /// <summary>At close: give the last frames (DISCONNECT) a moment to reach the socket.</summary>
+    private async Task DrainOutboundAsync(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            lock (_outLock)
+            {
+                if (!_flushScheduled)
+                {
+                    _outClosed = true;
+                    if (_outBuffer is not null) ArrayPool<byte>.Shared.Return(_outBuffer);
+                    _outBuffer = null;
+                    _outCount = 0;
+                    return;
+                }
+            }
+            if (Environment.TickCount64 > deadline)
+            {
+                _context.Abort();
+                return;
+            }
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+    }
+}

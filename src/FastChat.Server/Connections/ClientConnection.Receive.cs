@@ -1,0 +1,109 @@
+using System.Buffers;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Noise;
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Server.Connections;
+
+internal sealed partial class ClientConnection
+{
+    private long _tokens;
+    private long _tokenTicks;
+    private Protocol.Frames.RegisterBody? _pendingRegister;
+
+    /// <summary>Reads length-prefixed records, decrypts each into a pooled buffer and dispatches its frames.</summary>
+    private async Task ReceiveLoopAsync()
+    {
+        while (_state != ConnectionState.Closing)
+        {
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+            _pingOutstanding = false;
+
+            bool keepGoing = true, invalid = false;
+            while (keepGoing && _state != ConnectionState.Closing)
+            {
+                if (!RecordFraming.TryRead(ref buffer, out var record, out invalid)) break;
+                keepGoing = ProcessRecord(record);
+            }
+            if (invalid)
+            {
+                Close(ErrorCode.ProtocolError, "zero-length record");
+                keepGoing = false;
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+
+            if (_pendingRegister is { } register)
+            {
+                _pendingRegister = null;
+                await HandleRegisterAsync(register).ConfigureAwait(false);
+            }
+            if (!keepGoing || result.IsCompleted || result.IsCanceled) break;
+        }
+    }
+
+    private bool ProcessRecord(in ReadOnlySequence<byte> record)
+    {
+        int length = (int)record.Length;
+        if (length < NoiseConstants.TagLength)
+        {
+            Close(ErrorCode.ProtocolError, "record shorter than its tag");
+            return false;
+        }
+        var plain = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            record.CopyTo(plain);
+            int plainLength = _transport!.Decrypt(plain.AsSpan(0, length), plain);
+            if (plainLength < 0)
+            {
+                Close(ErrorCode.DecryptFailed, "record failed authentication");
+                return false;
+            }
+            return DispatchFrames(plain.AsSpan(0, plainLength), length + RecordFraming.LengthPrefix);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+        }
+    }
+
+    private bool DispatchFrames(ReadOnlySpan<byte> plaintext, int wireBytes)
+    {
+        if (plaintext.IsEmpty)
+        {
+            Close(ErrorCode.ProtocolError, "empty record");
+            return false;
+        }
+        RefillTokens();
+        var reader = new FrameReader(plaintext);
+        int frames = 0;
+        while (reader.TryRead(out var frame, out bool malformed))
+        {
+            frames++;
+            if (--_tokens < 0)
+            {
+                Close(ErrorCode.RateLimited, "too many frames per second");
+                return false;
+            }
+            if (!Dispatch(frame)) return false;
+        }
+        _server.Metrics.FramesReceived(frames, wireBytes);
+        if (!reader.End || frames == 0)
+        {
+            Close(ErrorCode.ProtocolError, "truncated frame");
+            return false;
+        }
+        return true;
+    }
+
+    private void RefillTokens()
+    {
+        long now = Environment.TickCount64;
+        long elapsed = now - _tokenTicks;
+        if (elapsed <= 0) return;
+        _tokenTicks = now;
+        _tokens = Math.Min(_server.Options.FrameBurst, _tokens + elapsed * _server.Options.MaxFramesPerSecond / 1000);
+    }
+}

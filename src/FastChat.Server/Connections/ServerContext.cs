@@ -1,0 +1,39 @@
+using FastChat.Server.Accounts;
+using FastChat.Server.Delivery;
+using FastChat.Server.Hosting;
+using FastChat.Server.Routing;
+using FastChat.Server.Storage;
+using FastChat.Server.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Connections;
+
+/// <summary>The server-wide services every connection uses, gathered so a connection holds one reference.</summary>
+internal sealed class ServerContext(
+    FastChatOptions options,
+    ServerIdentity identity,
+    MessageRouter router,
+    UserQueues queues,
+    AccountStore accounts,
+    RegistrationCodes codes,
+    IVerificationSender verificationSender,
+    GroupCommit commit,
+    FasterStore store,
+    ConnectionRegistry registry,
+    FastChatMetrics metrics,
+    ILoggerFactory loggerFactory)
+{
+    public FastChatOptions Options { get; } = options;
+    public ServerIdentity Identity { get; } = identity;
+    public MessageRouter Router { get; } = router;
+    public UserQueues Queues { get; } = queues;
+    public AccountStore Accounts { get; } = accounts;
+    public RegistrationCodes Codes { get; } = codes;
+    public IVerificationSender VerificationSender { get; } = verificationSender;
+    public GroupCommit Commit { get; } = commit;
+    public FasterStore Store { get; } = store;
+    public ConnectionRegistry Registry { get; } = registry;
+    public FastChatMetrics Metrics { get; } = metrics;
+    public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
+    public volatile bool ShuttingDown;
+}

@@ -1,0 +1,19 @@
+namespace FastChat.Server.Delivery;
+
+/// <summary>A connected, authenticated user as the delivery layer sees it.</summary>
+internal interface IDeliveryTarget
+{
+    string UserName { get; }
+
+    /// <summary>The queue cursor, set by <see cref="UserQueues.Attach"/>; guarded by the user's stripe lock.</summary>
+    QueueState? Queue { get; set; }
+
+    /// <summary>Appends a frame to the outbound buffer; false when the connection is closing or overflowed.</summary>
+    bool TryDeliver(ReadOnlySpan<byte> frame);
+
+    /// <summary>Attached as the user's live connection, before the backlog is pushed.</summary>
+    void OnAttached(long queued);
+
+    /// <summary>A newer login of the same user took over; close with a reason.</summary>
+    void Replace();
+}

@@ -1,0 +1,282 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
+using FastChat.Server.Hosting;
+using FastChat.Server.Routing;
+using FastChat.Server.Storage;
+using FastChat.Server.Telemetry;
+
+namespace FastChat.Server.Delivery;
+
+internal enum EnqueueStatus { Queued, QueueFull }
+
+internal enum AckStatus { Ok, Stale, BeyondDelivered, NotAttached }
+
+/// <summary>
+/// Every user's durable FIFO of DELIVER frames in FASTER: <c>M|user</c> holds (head, tail),
+/// <c>Q|seq|user</c> holds the encoded frame. All changes to one user's queue happen under that
+/// user's stripe lock; no code holds two stripe locks at once. Entries are pushed to a connected
+/// user within a window (count and bytes) and deleted only when the client acknowledges them;
+/// what does not fit waits in the store, so a slow reader never grows server memory.
+/// </summary>
+internal sealed class UserQueues
+{
+    private const int StripeCount = 4096;
+    private const int MaxTrimPerEnqueue = 64;
+    private const int DeliverHeader = ProtocolLimits.FrameHeaderLength;
+
+    private readonly object[] _stripes;
+    private readonly FasterStore _store;
+    private readonly GroupCommit _commit;
+    private readonly LocalDirectory _directory;
+    private readonly FastChatMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly int _window;
+    private readonly int _windowBytes;
+    private readonly int _quota;
+    private readonly long _ttlMs;
+
+    [ThreadStatic] private static List<(string Peer, ulong MessageId)>? t_receipts;
+
+    public UserQueues(FasterStore store, GroupCommit commit, LocalDirectory directory, FastChatMetrics metrics,
+        FastChatOptions options, TimeProvider time)
+    {
+        _store = store;
+        _commit = commit;
+        _directory = directory;
+        _metrics = metrics;
+        _time = time;
+        _window = options.DeliveryWindow;
+        _windowBytes = options.DeliveryWindowBytes;
+        _quota = options.QueueQuota;
+        _ttlMs = (long)TimeSpan.FromDays(options.OfflineTtlDays).TotalMilliseconds;
+        _stripes = new object[StripeCount];
+        for (int i = 0; i < _stripes.Length; i++) _stripes[i] = new object();
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Appends an entry to <paramref name="recipient"/>'s queue and pushes it if they are connected.</summary>
+    public EnqueueStatus Enqueue(ReadOnlySpan<byte> recipient, DeliveryKind kind, ulong messageId,
+        ReadOnlySpan<byte> peer, string? peerName, ReadOnlySpan<byte> payload)
+    {
+        int frameLength = MessageFrames.DeliverLength(peer.Length, payload.Length);
+        byte[] frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        try
+        {
+            lock (StripeOf(recipient))
+            {
+                var target = _directory.Find(recipient);
+                var queue = target?.Queue;
+                ulong head, tail;
+                if (queue is not null) (head, tail) = (queue.Head, queue.Tail);
+                else (head, tail) = ReadMeta(recipient);
+
+                if (tail - head >= (ulong)_quota && queue is null) head = TrimExpired(recipient, head, tail);
+                if (tail - head >= (ulong)_quota) return EnqueueStatus.QueueFull;
+
+                ulong sequence = tail;
+                var span = frame.AsSpan(0, frameLength);
+                MessageFrames.WriteDeliver(span, sequence, kind, messageId, NowMs, peer, payload);
+                Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], span);
+                tail++;
+                WriteMeta(recipient, head, tail);
+
+                if (queue is null)
+                {
+                    _metrics.OfflineQueued();
+                    return EnqueueStatus.Queued;
+                }
+                queue.Tail = tail;
+                Pump(target!, queue, recipient, sequence, span, peerName);
+                return EnqueueStatus.Queued;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            _commit.MarkDirty();
+        }
+    }
+
+    /// <summary>Makes <paramref name="target"/> the user's live connection and starts delivering the backlog.</summary>
+    public long Attach(IDeliveryTarget target)
+    {
+        Span<byte> user = stackalloc byte[UserName.MaxLength];
+        user = user[..Encoding.ASCII.GetBytes(target.UserName, user)];
+        lock (StripeOf(user))
+        {
+            var previous = _directory.Find(user);
+            if (previous is not null && !ReferenceEquals(previous, target))
+            {
+                previous.Queue?.Release();
+                previous.Queue = null;
+                previous.Replace();
+            }
+            var (head, tail) = ReadMeta(user);
+            var queue = new QueueState(head, tail);
+            target.Queue = queue;
+            _directory.Set(target);
+            target.OnAttached((long)(tail - head));
+            Pump(target, queue, user, ulong.MaxValue, default, null);
+            return (long)(tail - head);
+        }
+    }
+
+    public void Detach(IDeliveryTarget target)
+    {
+        Span<byte> user = stackalloc byte[UserName.MaxLength];
+        user = user[..Encoding.ASCII.GetBytes(target.UserName, user)];
+        lock (StripeOf(user))
+        {
+            _directory.Remove(target);
+            target.Queue?.Release();
+            target.Queue = null;
+        }
+    }
+
+    /// <summary>Cumulative ack: the client has every entry up to and including <paramref name="upTo"/>.</summary>
+    public AckStatus Acknowledge(IDeliveryTarget target, ReadOnlySpan<byte> user, ulong upTo)
+    {
+        var receipts = t_receipts ??= new List<(string, ulong)>();
+        receipts.Clear();
+        int acked = 0;
+        lock (StripeOf(user))
+        {
+            var queue = target.Queue;
+            if (queue is null) return AckStatus.NotAttached;
+            if (upTo < queue.Head) return AckStatus.Stale;
+            if (upTo >= queue.NextToSend) return AckStatus.BeyondDelivered;
+
+            Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+            while (queue.Head <= upTo || (queue.InFlightCount > 0 && queue.Front.Skipped))
+            {
+                var entry = queue.PopFront();
+                _store.Delete(key[..StoreKeys.ItemKey(key, user, queue.Head)]);
+                queue.Head++;
+                if (entry.Skipped) continue;
+                acked++;
+                if (entry.Kind == DeliveryKind.Message && entry.Peer is not null) AddReceipt(receipts, entry.Peer, entry.MessageId);
+            }
+            WriteMeta(user, queue.Head, queue.Tail);
+            Pump(target, queue, user, ulong.MaxValue, default, null);
+        }
+        _commit.MarkDirty();
+        _metrics.Delivered(acked);
+
+        // Receipts go to other users' queues: outside our stripe lock (one stripe at a time).
+        Span<byte> peer = stackalloc byte[UserName.MaxLength];
+        foreach (var (peerName, messageId) in receipts)
+        {
+            int n = Encoding.ASCII.GetBytes(peerName, peer);
+            Enqueue(peer[..n], DeliveryKind.DeliveredReceipt, messageId, user, target.UserName, default);
+        }
+        receipts.Clear();
+        return AckStatus.Ok;
+    }
+
+    private static void AddReceipt(List<(string Peer, ulong MessageId)> receipts, string peer, ulong messageId)
+    {
+        // Receipts are cumulative per conversation, so one per peer per ack batch says it all.
+        for (int i = 0; i < receipts.Count; i++)
+        {
+            if (!ReferenceEquals(receipts[i].Peer, peer) && receipts[i].Peer != peer) continue;
+            if (messageId > receipts[i].MessageId) receipts[i] = (peer, messageId);
+            return;
+        }
+        receipts.Add((peer, messageId));
+    }
+
+    /// <summary>
+    /// Sends what fits in the window. <paramref name="fresh"/> is the just-written frame for
+    /// <paramref name="freshSequence"/>, which saves reading it back from the store.
+    /// </summary>
+    private void Pump(IDeliveryTarget target, QueueState queue, ReadOnlySpan<byte> user,
+        ulong freshSequence, ReadOnlySpan<byte> fresh, string? freshPeer)
+    {
+        byte[]? scratch = null;
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        try
+        {
+            while (queue.NextToSend < queue.Tail && queue.InFlightCount < _window && queue.InFlightBytes < _windowBytes)
+            {
+                ulong sequence = queue.NextToSend;
+                ReadOnlySpan<byte> frame;
+                if (sequence == freshSequence) frame = fresh;
+                else
+                {
+                    scratch ??= ArrayPool<byte>.Shared.Rent(ProtocolLimits.MaxRecordPlaintext);
+                    int n = _store.Read(key[..StoreKeys.ItemKey(key, user, sequence)], scratch);
+                    frame = n > 0 ? scratch.AsSpan(0, n) : default;
+                }
+
+                if (!MessageFrames.TryParseDeliver(frame.Length > DeliverHeader ? frame[DeliverHeader..] : default, out var view)
+                    || view.TimeMs + _ttlMs < NowMs)
+                {
+                    // Missing, corrupt or expired: never sent, removed once the client acks past it.
+                    queue.Push(new InFlightEntry { Skipped = true });
+                    queue.NextToSend++;
+                    continue;
+                }
+
+                string? peer = sequence == freshSequence ? freshPeer : null;
+                peer ??= view.Kind == DeliveryKind.Message ? Encoding.ASCII.GetString(view.Peer) : null;
+                if (!target.TryDeliver(frame)) return; // the connection is closing; its entries stay queued
+                queue.Push(new InFlightEntry { Kind = view.Kind, MessageId = view.MessageId, Peer = peer, Bytes = frame.Length });
+                queue.NextToSend++;
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Drops expired or missing entries at the head of an offline user's queue (rare: quota reached).</summary>
+    private ulong TrimExpired(ReadOnlySpan<byte> user, ulong head, ulong tail)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        long now = NowMs;
+        for (int i = 0; i < MaxTrimPerEnqueue && head < tail; i++)
+        {
+            var itemKey = key[..StoreKeys.ItemKey(key, user, head)];
+            var item = _store.Read(itemKey);
+            if (item is not null && item.Length >= DeliverHeader + MessageFrames.DeliverFixedLength)
+            {
+                long time = BinaryPrimitives.ReadInt64BigEndian(item.AsSpan(DeliverHeader + 17));
+                if (time + _ttlMs >= now) break;
+            }
+            if (item is not null) _store.Delete(itemKey);
+            head++;
+        }
+        return head;
+    }
+
+    private (ulong Head, ulong Tail) ReadMeta(ReadOnlySpan<byte> user)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[16];
+        int n = _store.Read(key[..StoreKeys.MetaKey(key, user)], value);
+        if (n != 16) return (0, 0);
+        return (BinaryPrimitives.ReadUInt64LittleEndian(value), BinaryPrimitives.ReadUInt64LittleEndian(value[8..]));
+    }
+
+    private void WriteMeta(ReadOnlySpan<byte> user, ulong head, ulong tail)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(value, head);
+        BinaryPrimitives.WriteUInt64LittleEndian(value[8..], tail);
+        _store.Upsert(key[..StoreKeys.MetaKey(key, user)], value);
+    }
+
+    private object StripeOf(ReadOnlySpan<byte> user)
+    {
+        uint hash = 2166136261;
+        foreach (var b in user) hash = (hash ^ b) * 16777619;
+        return _stripes[hash % StripeCount];
+    }
+}

@@ -1,0 +1,58 @@
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Server.Hosting;
+
+/// <summary>Server settings, bound from the "FastChat" configuration section.</summary>
+public sealed class FastChatOptions
+{
+    public const string Section = "FastChat";
+
+    /// <summary>Address to listen on; "0.0.0.0" for every interface.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+    public int Port { get; set; } = 5222;
+    /// <summary>Where the FASTER store, server key and registration secret live.</summary>
+    public string DataDirectory { get; set; } = "data";
+    public string ServerName { get; set; } = "fastchat";
+
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
+    /// <summary>After this long without input the server sends PING.</summary>
+    public int KeepaliveSeconds { get; set; } = 30;
+    /// <summary>After this long without input the connection is closed.</summary>
+    public int IdleTimeoutSeconds { get; set; } = 90;
+
+    /// <summary>Undelivered-and-unacked DELIVER frames in flight to one connection.</summary>
+    public int DeliveryWindow { get; set; } = 256;
+    public int DeliveryWindowBytes { get; set; } = 512 * 1024;
+    /// <summary>Plaintext bytes waiting to be written to one connection before it is closed as a slow reader.</summary>
+    public int MaxOutboundBytes { get; set; } = 1024 * 1024;
+
+    public int MaxPayloadBytes { get; set; } = ProtocolLimits.MaxPayload;
+    /// <summary>Frames a client may send per second (token bucket) and the burst above it.</summary>
+    public int MaxFramesPerSecond { get; set; } = 20000;
+    public int FrameBurst { get; set; } = 40000;
+
+    public int OfflineTtlDays { get; set; } = 30;
+    /// <summary>Entries (messages and receipts) one user's queue may hold.</summary>
+    public int QueueQuota { get; set; } = 10000;
+
+    /// <summary>Development only: register any free name without a code.</summary>
+    public bool OpenRegistration { get; set; }
+    public int RegistrationAttempts { get; set; } = 5;
+
+    /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
+    public int CommitIntervalMicroseconds { get; set; } = 1000;
+    public int StoreMemoryMegabytes { get; set; } = 256;
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException("FastChat:Port must be 0-65535.");
+        if (MaxPayloadBytes is < 1 or > ProtocolLimits.MaxPayload)
+            throw new ArgumentException($"FastChat:MaxPayloadBytes must be 1-{ProtocolLimits.MaxPayload}.");
+        if (DeliveryWindow < 1) throw new ArgumentException("FastChat:DeliveryWindow must be positive.");
+        if (MaxOutboundBytes < DeliveryWindowBytes + 2 * ProtocolLimits.MaxRecordPlaintext)
+            throw new ArgumentException("FastChat:MaxOutboundBytes must exceed DeliveryWindowBytes by two records.");
+        if (KeepaliveSeconds < 1 || IdleTimeoutSeconds <= KeepaliveSeconds)
+            throw new ArgumentException("FastChat:IdleTimeoutSeconds must exceed KeepaliveSeconds.");
+        if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
+    }
+}

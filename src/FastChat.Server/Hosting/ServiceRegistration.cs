@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using FastChat.Server.Accounts;
+using FastChat.Server.Connections;
+using FastChat.Server.Delivery;
+using FastChat.Server.Routing;
+using FastChat.Server.Storage;
+using FastChat.Server.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FastChat.Server.Hosting;
+
+/// <summary>Builds the FastChat host: options, store, delivery, routing and the Kestrel endpoint.</summary>
+public static class FastChatHost
+{
+    public static WebApplication Build(string[] args, Action<FastChatOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var section = builder.Configuration.GetSection(FastChatOptions.Section);
+        var options = section.Get<FastChatOptions>() ?? new FastChatOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        if (!Path.IsPathRooted(options.DataDirectory))
+            options.DataDirectory = Path.GetFullPath(options.DataDirectory, Directory.GetCurrentDirectory());
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<IOptions<FastChatOptions>>(Options.Create(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<FastChatMetrics>();
+        services.AddSingleton(_ => ServerIdentity.LoadOrCreate(options.DataDirectory));
+        services.AddSingleton(sp => new RegistrationCodes(options.DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IVerificationSender, LogVerificationSender>();
+        services.AddSingleton(sp => new FasterStore(Path.Combine(options.DataDirectory, "store"), options.StoreMemoryMegabytes,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>()));
+        services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<FasterStore>(), sp.GetRequiredService<FastChatMetrics>(),
+            sp.GetRequiredService<ILogger<GroupCommit>>(), TimeSpan.FromMicroseconds(options.CommitIntervalMicroseconds)));
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<LocalDirectory>();
+        services.AddSingleton<UserQueues>();
+        services.AddSingleton<IUserLocator, SingleServerLocator>();
+        services.AddSingleton<MessageRouter>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ServerContext>();
+        services.AddHostedService<ShutdownCoordinator>();
+        services.AddHostedService<ConnectionSweeper>();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port,
+                listen => listen.UseConnectionHandler<FastChatConnectionHandler>());
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton<FastChatConnectionHandler>();
+
+        var app = builder.Build();
+        var identity = app.Services.GetRequiredService<ServerIdentity>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastChat");
+        // Open the store before the first connection arrives, and log what clients may pin.
+        app.Services.GetRequiredService<GroupCommit>();
+        logger.LogInformation("FastChat server key {PublicKey}; data in {DataDirectory}; open registration {Open}.",
+            Convert.ToHexString(identity.PublicKey).ToLowerInvariant(), options.DataDirectory, options.OpenRegistration);
+        return app;
+    }
+}

@@ -1,0 +1,19 @@
+namespace FastChat.Server.Routing;
+
+/// <summary>Where a user's queue lives: on this server, or on a peer (the mesh decides by consistent hashing).</summary>
+internal readonly record struct UserLocation(bool IsLocal, string? PeerServer)
+{
+    public static UserLocation Local { get; } = new(true, null);
+}
+
+/// <summary>The one question sessions ask about another user. The peer mesh replaces the implementation.</summary>
+internal interface IUserLocator
+{
+    UserLocation Locate(ReadOnlySpan<byte> user);
+}
+
+/// <summary>A fleet of one: every user lives here.</summary>
+internal sealed class SingleServerLocator : IUserLocator
+{
+    public UserLocation Locate(ReadOnlySpan<byte> user) => UserLocation.Local;
+}

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using FastChat.Server.Delivery;
+
+namespace FastChat.Server.Routing;
+
+/// <summary>Users connected to this server, looked up by their UTF-8 name without allocating.</summary>
+internal sealed class LocalDirectory
+{
+    private readonly ConcurrentDictionary<string, IDeliveryTarget> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IDeliveryTarget>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public LocalDirectory() => _lookup = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public int Count => _byName.Count;
+
+    public IDeliveryTarget? Find(ReadOnlySpan<byte> user)
+    {
+        Span<char> name = stackalloc char[user.Length];
+        for (int i = 0; i < user.Length; i++) name[i] = (char)user[i]; // names are ASCII (UserName.IsValid)
+        return _lookup.TryGetValue(name, out var target) ? target : null;
+    }
+
+    public IDeliveryTarget? Find(string user) => _byName.TryGetValue(user, out var target) ? target : null;
+
+    public void Set(IDeliveryTarget target) => _byName[target.UserName] = target;
+
+    public bool Remove(IDeliveryTarget target) =>
+        _byName.TryRemove(new KeyValuePair<string, IDeliveryTarget>(target.UserName, target));
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using FASTER.core;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Storage;
+
+using StoreSession = ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>>;
+
+/// <summary>
+/// The in-process FASTER KV store (byte keys, byte values) under the data directory. Durability
+/// comes from fold-over hybrid-log checkpoints taken by <see cref="GroupCommit"/>; on start the
+/// newest checkpoint is recovered. Sessions are pooled: a FASTER session is single-threaded.
+/// </summary>
+internal sealed class FasterStore : IDisposable
+{
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly IDevice _log;
+    private readonly ConcurrentBag<StoreSession> _sessions = new();
+    private readonly ILogger _logger;
+    private readonly string _directory;
+    private int _disposed;
+
+    public FasterStore(string directory, int memoryMegabytes, ILogger logger)
+    {
+        _logger = logger;
+        _directory = directory;
+        Directory.CreateDirectory(directory);
+        _log = Devices.CreateLogDevice(Path.Combine(directory, "hlog.log"), preallocateFile: false);
+        int memoryBits = Math.Max(24, (int)Math.Floor(Math.Log2(memoryMegabytes * 1024.0 * 1024.0)));
+        _kv = new FasterKV<SpanByte, SpanByte>(
+            1L << 20,
+            new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 22 },
+            new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true });
+        Recovered = TryRecover();
+    }
+
+    /// <summary>Whether an earlier checkpoint was found and recovered.</summary>
+    public bool Recovered { get; }
+
+    public long TailAddress => _kv.Log.TailAddress;
+
+    private bool TryRecover()
+    {
+        // A store with checkpoints must recover or fail loudly: starting empty would lose
+        // everything it acknowledged.
+        var checkpoints = Path.Combine(_directory, "checkpoints");
+        if (!Directory.Exists(checkpoints) || !Directory.EnumerateFileSystemEntries(checkpoints, "*", SearchOption.AllDirectories).Any(File.Exists))
+        {
+            _logger.LogInformation("No checkpoint in {Directory}; starting an empty store.", _directory);
+            return false;
+        }
+        _kv.Recover();
+        _logger.LogInformation("Recovered store in {Directory} to log tail {Tail}.", _directory, _kv.Log.TailAddress);
+        return true;
+    }
+
+    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            fixed (byte* v = value)
+            {
+                var ks = SpanByte.FromPointer(k, key.Length);
+                var vs = SpanByte.FromPointer(v, value.Length);
+                if (session.Upsert(ref ks, ref vs).IsPending) session.CompletePending(wait: true);
+            }
+        }
+        finally { Return(session); }
+    }
+
+    public unsafe void Delete(ReadOnlySpan<byte> key)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            {
+                var ks = SpanByte.FromPointer(k, key.Length);
+                if (session.Delete(ref ks).IsPending) session.CompletePending(wait: true);
+            }
+        }
+        finally { Return(session); }
+    }
+
+    /// <summary>
+    /// Reads a value into <paramref name="destination"/>. Returns its length, -1 when absent, or
+    /// when larger than the destination, the negated length needed minus one (-(n+1)).
+    /// </summary>
+    public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            fixed (byte* d = destination)
+            {
+                var ks = SpanByte.FromPointer(k, key.Length);
+                var output = new SpanByteAndMemory(SpanByte.FromPointer(d, destination.Length));
+                var status = session.Read(ref ks, ref output);
+                if (status.IsPending)
+                {
+                    session.CompletePendingWithOutputs(out var completed, wait: true);
+                    using (completed)
+                    {
+                        if (!completed.Next()) return -1;
+                        status = completed.Current.Status;
+                        output = completed.Current.Output;
+                    }
+                }
+                if (!status.Found) return -1;
+                if (output.IsSpanByte)
+                {
+                    int length = output.SpanByte.Length;
+                    // FASTER copies into our span when it fits; a pending read gives its own copy.
+                    if (output.SpanByte.ToPointer() != d) output.SpanByte.AsReadOnlySpan().CopyTo(destination);
+                    return length;
+                }
+                using var memory = output.Memory;
+                int needed = output.Length;
+                if (needed > destination.Length) return -(needed + 1);
+                memory.Memory.Span[..needed].CopyTo(destination);
+                return needed;
+            }
+        }
+        finally { Return(session); }
+    }
+
+    /// <summary>Reads a value of any size (allocates; for rare lookups).</summary>
+    public byte[]? Read(ReadOnlySpan<byte> key)
+    {
+        Span<byte> small = stackalloc byte[256];
+        int n = Read(key, small);
+        if (n == -1) return null;
+        if (n >= 0) return small[..n].ToArray();
+        var large = new byte[-n - 1];
+        n = Read(key, large);
+        return n >= 0 ? large[..n] : null;
+    }
+
+    /// <summary>Makes every operation completed before this call durable.</summary>
+    public async ValueTask CheckpointAsync()
+    {
+        var (success, _) = await _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).ConfigureAwait(false);
+        if (!success) throw new InvalidOperationException("FASTER refused the checkpoint.");
+    }
+
+    private StoreSession Rent() =>
+        _sessions.TryTake(out var session) ? session : _kv.For(new SpanByteFunctions<Empty>()).NewSession<SpanByteFunctions<Empty>>();
+
+    private void Return(StoreSession session) => _sessions.Add(session);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        while (_sessions.TryTake(out var session)) session.Dispose();
+        _kv.Dispose();
+        _log.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Buffers.Binary;
+
+namespace FastChat.Server.Storage;
+
+/// <summary>
+/// Key layout in the one FASTER store: a kind byte, then fields. User names are at most 32
+/// bytes, so every key fits in <see cref="MaxLength"/> bytes on the stack.
+/// </summary>
+internal static class StoreKeys
+{
+    public const int MaxLength = 1 + 8 + 32;
+
+    private const byte Account = (byte)'A';
+    private const byte QueueMeta = (byte)'M';
+    private const byte QueueItem = (byte)'Q';
+    private const byte HighWater = (byte)'H';
+
+    public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
+    public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
+    public static int HighWaterKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, HighWater, user);
+
+    public static int ItemKey(Span<byte> key, ReadOnlySpan<byte> user, ulong sequence)
+    {
+        key[0] = QueueItem;
+        BinaryPrimitives.WriteUInt64BigEndian(key[1..], sequence);
+        user.CopyTo(key[9..]);
+        return 9 + user.Length;
+    }
+
+    private static int Prefixed(Span<byte> key, byte kind, ReadOnlySpan<byte> user)
+    {
+        key[0] = kind;
+        user.CopyTo(key[1..]);
+        return 1 + user.Length;
+    }
+}
