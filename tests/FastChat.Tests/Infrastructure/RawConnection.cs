@@ -1,0 +1,166 @@
+using System.Net.Sockets;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Noise;
+using FastChat.Protocol.Wire;
+using MessagePack;
+
+namespace FastChat.Tests.Infrastructure;
+
+/// <summary>A hand-driven protocol client for sending exactly the bytes a test wants, good or bad.</summary>
+public sealed class RawConnection : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly NoiseTransport _noise = new();
+    private readonly byte[] _clientPreamble = new byte[Preamble.Length];
+
+    public byte[] ServerPreamble { get; } = new byte[Preamble.Length];
+
+    private RawConnection(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+        _stream.ReadTimeout = 10000;
+    }
+
+    public static async Task<RawConnection> OpenAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        return new RawConnection(tcp);
+    }
+
+    /// <summary>Preamble, handshake and the first server frame (WELCOME or DISCONNECT).</summary>
+    public static async Task<(RawConnection Connection, (byte Type, byte[] Body) First)> HandshakeAsync(int port, string user, byte[] key)
+    {
+        var connection = await OpenAsync(port);
+        await connection.ExchangePreambleAsync();
+        await connection.HandshakeAsync(user, key);
+        var frames = await connection.ReadFramesAsync();
+        return (connection, frames[0]);
+    }
+
+    public async Task ExchangePreambleAsync(byte[]? preamble = null)
+    {
+        if (preamble is null) Preamble.WriteClient(_clientPreamble);
+        else preamble.CopyTo(_clientPreamble, 0);
+        await _stream.WriteAsync(preamble ?? _clientPreamble);
+        await _stream.ReadExactlyAsync(ServerPreamble);
+    }
+
+    public async Task HandshakeAsync(string user, byte[] key)
+    {
+        using var hs = new HandshakeState(true, Preamble.BuildPrologue(_clientPreamble, ServerPreamble), key);
+        var buffer = new byte[2048];
+        int n = hs.WriteMessage(default, buffer);
+        await WriteRawMessageAsync(buffer.AsSpan(0, n).ToArray());
+        var reply = await ReadRawMessageAsync();
+        if (hs.ReadMessage(reply, buffer) < 0) throw new InvalidOperationException("server handshake invalid");
+        var hello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello(user, "raw-test").Write(ref w));
+        n = hs.WriteMessage(hello, buffer);
+        await WriteRawMessageAsync(buffer.AsSpan(0, n).ToArray());
+        hs.Split(_noise);
+    }
+
+    public Task WriteRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
+    public async Task WriteRawMessageAsync(byte[] message)
+    {
+        var framed = new byte[2 + message.Length];
+        RecordFraming.WriteLength(framed, message.Length);
+        message.CopyTo(framed, 2);
+        await _stream.WriteAsync(framed);
+    }
+
+    /// <summary>Encrypts one record holding <paramref name="plaintext"/> (frames back to back).</summary>
+    public Task WriteRecordAsync(byte[] plaintext) => WriteRawMessageAsync(Seal(plaintext));
+
+    public byte[] Seal(byte[] plaintext)
+    {
+        var sealedRecord = new byte[plaintext.Length + 16];
+        _noise.Encrypt(plaintext, sealedRecord);
+        return sealedRecord;
+    }
+
+    public async Task<byte[]> ReadRawMessageAsync()
+    {
+        var prefix = new byte[2];
+        await _stream.ReadExactlyAsync(prefix).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var message = new byte[(prefix[0] << 8) | prefix[1]];
+        await _stream.ReadExactlyAsync(message).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return message;
+    }
+
+    /// <summary>Reads and decrypts the next record and splits its frames.</summary>
+    public async Task<List<(byte Type, byte[] Body)>> ReadFramesAsync()
+    {
+        var record = await ReadRawMessageAsync();
+        var plain = new byte[record.Length - 16];
+        if (_noise.Decrypt(record, plain) < 0) throw new InvalidOperationException("server record failed to decrypt");
+        var frames = new List<(byte, byte[])>();
+        var reader = new FrameReader(plain);
+        while (reader.TryRead(out var frame, out _)) frames.Add((frame.Type, frame.Body.ToArray()));
+        return frames;
+    }
+
+    /// <summary>Reads frames until one of <paramref name="type"/> arrives; returns it.</summary>
+    public async Task<byte[]> ReadUntilAsync(FrameType type, List<(byte Type, byte[] Body)>? seen = null)
+    {
+        while (true)
+        {
+            foreach (var frame in await ReadFramesAsync())
+            {
+                seen?.Add(frame);
+                if (frame.Type == (byte)type) return frame.Body;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server closes; returns the DISCONNECT it sent, if any.</summary>
+    public async Task<DisconnectBody?> ReadUntilClosedAsync()
+    {
+        DisconnectBody? disconnect = null;
+        try
+        {
+            while (true)
+                foreach (var (type, body) in await ReadFramesAsync())
+                    if (type == (byte)FrameType.Disconnect && DisconnectBody.TryParse(body, out var d)) disconnect = d;
+        }
+        catch (EndOfStreamException) { }
+        catch (IOException) { }
+        return disconnect;
+    }
+
+    /// <summary>True once the server has closed its side (read returns 0).</summary>
+    public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
+    {
+        var buffer = new byte[65536];
+        var deadline = DateTime.UtcNow + timeout;
+        try
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                var read = _stream.ReadAsync(buffer).AsTask();
+                if (await Task.WhenAny(read, Task.Delay(deadline - DateTime.UtcNow)) != read) return false;
+                if (read.Result == 0) return true;
+            }
+        }
+        catch (IOException) { return true; }
+        return false;
+    }
+
+    public static byte[] Frame(FrameType type, byte[] body)
+    {
+        var frame = new byte[4 + body.Length];
+        FrameHeader.Write(frame, type, body.Length);
+        body.CopyTo(frame, 4);
+        return frame;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _noise.Clear();
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using FastChat.Client;
+using FastChat.Protocol.Wire;
+using FastChat.Tests.Infrastructure;
+
+namespace FastChat.Tests.Server;
+
+/// <summary>Acknowledged means durable: a real server process killed with SIGKILL loses nothing it acked.</summary>
+public class DurabilityTests
+{
+    [Fact]
+    public async Task Kill_minus_nine_loses_no_acknowledged_message()
+    {
+        var data = TempDirectory.Create();
+        var bobKey = TestClient.NewKey();
+        var aliceKey = TestClient.NewKey();
+        const int count = 300;
+        var acked = new List<ulong>();
+        await using (var server = await ServerProcess.StartAsync(data))
+        {
+            await (await TestClient.ConnectAsync(server.Port, "bob", bobKey)).DisposeAsync();
+            var alice = await TestClient.ConnectAsync(server.Port, "alice", aliceKey);
+            var sends = Enumerable.Range(0, count).Select(i => alice.Client.SendAsync("bob", Encoding.UTF8.GetBytes($"msg {i}"))).ToArray();
+            foreach (var send in sends) acked.Add(await send.WaitAsync(TimeSpan.FromSeconds(20)));
+            await server.KillAsync(); // no graceful shutdown, no final commit
+            await alice.DisposeAsync();
+        }
+
+        await using (var server = await ServerProcess.StartAsync(data))
+        {
+            await using var bob = await TestClient.ConnectAsync(server.Port, "bob", bobKey);
+            var received = await bob.WaitForMessagesAsync(count, TimeSpan.FromSeconds(20));
+            Assert.Equal(acked, received.Select(m => m.MessageId));
+            Assert.Equal(Enumerable.Range(0, count).Select(i => $"msg {i}"), received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        }
+    }
+
+    [Fact]
+    public async Task Messages_delivered_and_acked_are_removed_from_the_server()
+    {
+        var data = TempDirectory.Create();
+        var bobKey = TestClient.NewKey();
+        await using (var server = await ServerProcess.StartAsync(data))
+        {
+            await using var bob = await TestClient.ConnectAsync(server.Port, "bob", bobKey);
+            await using var alice = await TestClient.ConnectAsync(server.Port, "alice");
+            for (int i = 0; i < 20; i++) await alice.Client.SendAsync("bob", Encoding.UTF8.GetBytes($"m{i}"));
+            await bob.WaitForMessagesAsync(20);
+            // The delivered receipt to alice proves bob's ack was processed.
+            await Eventually.TrueAsync(() => alice.Receipts.Any(r => r.Kind == ReceiptKind.Delivered));
+            await Task.Delay(200); // let the group commit cover the deletions
+            await server.KillAsync();
+        }
+        await using (var server = await ServerProcess.StartAsync(data))
+        {
+            var bob = TestClient.Create(server.Port, "bob", bobKey);
+            var welcome = await bob.Client.ConnectAsync();
+            Assert.Equal(0, welcome.Queued);
+            await Task.Delay(300);
+            Assert.Empty(bob.Messages);
+            await bob.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_shuts_down_gracefully_and_tells_clients()
+    {
+        var data = TempDirectory.Create();
+        await using var server = await ServerProcess.StartAsync(data);
+        var alice = await TestClient.ConnectAsync(server.Port, "alice");
+        var reasons = new List<ErrorCode>();
+        alice.Client.Disconnected += (code, _) => { lock (reasons) reasons.Add(code); };
+        int exit = await server.TerminateAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, exit);
+        await Eventually.TrueAsync(() => { lock (reasons) return reasons.Contains(ErrorCode.ServerShutdown); });
+        await alice.DisposeAsync();
+    }
+}
