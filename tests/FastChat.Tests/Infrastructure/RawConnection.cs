@@ -142,7 +142,7 @@ public sealed class RawConnection : IAsyncDisposable
             {
                 var read = _stream.ReadAsync(buffer).AsTask();
                 if (await Task.WhenAny(read, Task.Delay(deadline - DateTime.UtcNow)) != read) return false;
-                if (read.Result == 0) return true;
+                if (await read == 0) return true;
             }
         }
         catch (IOException) { return true; }
