@@ -71,12 +71,15 @@ public sealed class FastChatClient : IAsyncDisposable
     /// <summary>Asks the server to send a registration code to the name's owner.</summary>
     public Task<RegisterResultBody> RequestCodeAsync(CancellationToken ct = default) => RegisterCoreAsync(null, ct);
 
-    /// <summary>Registers the name from the handshake to this device's key, with a code (or none on open servers).</summary>
+    /// <summary>
+    /// Registers the name from the handshake to this device's key. With no code, an open server
+    /// registers at once and any other server sends a code (result CodeSent).
+    /// </summary>
     public async Task<RegisterResultBody> RegisterAsync(string? code, CancellationToken ct = default)
     {
         var welcome = NewTcs<WelcomeBody>();
         _welcome = welcome;
-        var result = await RegisterCoreAsync(code ?? "", ct).ConfigureAwait(false);
+        var result = await RegisterCoreAsync(code, ct).ConfigureAwait(false);
         if (result.Status == RegisterStatus.Registered)
         {
             await welcome.Task.WaitAsync(ct).ConfigureAwait(false);
