@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FastChat.Tests.Protocol;
+
+/// <summary>The worked examples in protocol-spec/vectors are what this implementation produces, byte for byte.</summary>
+public class SpecVectorTests
+{
+    private static string SpecPath(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FastChat.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repo root not found"), "protocol-spec", "vectors", name);
+    }
+
+    private static void Check(string name, JsonObject expected)
+    {
+        var path = SpecPath(name);
+        var text = expected.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        if (Environment.GetEnvironmentVariable("FASTCHAT_WRITE_VECTORS") == "1") File.WriteAllText(path, text);
+        Assert.True(File.Exists(path), $"{path} is missing; run the tests once with FASTCHAT_WRITE_VECTORS=1");
+        Assert.Equal(text, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Handshake_vector_matches_the_spec() => Check("handshake.json", SpecVectors.Handshake());
+
+    [Fact]
+    public void Frame_vectors_match_the_spec() => Check("frames.json", SpecVectors.Frames());
+
+    [Fact]
+    public void Examples_page_shows_every_vector()
+    {
+        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(SpecPath("frames.json"))!, "..", "08-examples.md"));
+        var flat = page.Replace("\n", "").Replace("\r", "");
+        foreach (var (_, node) in SpecVectors.Frames()["frames"]!.AsObject())
+            Assert.Contains(node!["hex"]!.GetValue<string>(), flat);
+        var handshake = SpecVectors.Handshake();
+        foreach (var key in new[] { "message1_wire", "message2_wire", "message3_wire", "handshake_hash", "first_server_record_wire", "first_client_record_wire" })
+            Assert.Contains(handshake[key]!.GetValue<string>(), flat);
+    }
+}

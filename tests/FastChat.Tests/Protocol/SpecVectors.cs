@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using FastChat.Protocol.Crypto;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Noise;
+using FastChat.Protocol.Wire;
+using MessagePack;
+
+namespace FastChat.Tests.Protocol;
+
+/// <summary>
+/// Builds the worked examples published in protocol-spec/vectors from our implementation with
+/// fixed keys. The spec tests check the published files against this; set
+/// FASTCHAT_WRITE_VECTORS=1 to rewrite them after a deliberate protocol change.
+/// </summary>
+public static class SpecVectors
+{
+    public const string ClientStatic = "e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1";
+    public const string ClientEphemeral = "893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a";
+    public const string ServerStatic = "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893";
+    public const string ServerEphemeral = "bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b";
+    public const long FixedTimeMs = 1700000000000;
+
+    private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+
+    private static byte[] Framed(ReadOnlySpan<byte> message)
+    {
+        var framed = new byte[2 + message.Length];
+        RecordFraming.WriteLength(framed, message.Length);
+        message.CopyTo(framed.AsSpan(2));
+        return framed;
+    }
+
+    public static JsonObject Handshake()
+    {
+        var clientPreamble = new byte[8];
+        Preamble.WriteClient(clientPreamble);
+        var serverPreamble = new byte[8];
+        Preamble.WriteServer(serverPreamble, 1, PreambleStatus.Ok);
+        var prologue = Preamble.BuildPrologue(clientPreamble, serverPreamble);
+        using var client = new HandshakeState(true, prologue, Convert.FromHexString(ClientStatic), Convert.FromHexString(ClientEphemeral));
+        using var server = new HandshakeState(false, prologue, Convert.FromHexString(ServerStatic), Convert.FromHexString(ServerEphemeral));
+
+        var serverHello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ServerHello(1, "fastchat", ProtocolLimits.MaxRecordPlaintext, ProtocolLimits.MaxPayload, 30).Write(ref w));
+        var clientHello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello("alice", "fastchat-dotnet/1").Write(ref w));
+        var buffer = new byte[1024];
+        var scratch = new byte[1024];
+        int n1 = client.WriteMessage(default, buffer);
+        var msg1 = buffer[..n1];
+        server.ReadMessage(msg1, scratch);
+        int n2 = server.WriteMessage(serverHello, buffer);
+        var msg2 = buffer[..n2];
+        client.ReadMessage(msg2, scratch);
+        int n3 = client.WriteMessage(clientHello, buffer);
+        var msg3 = buffer[..n3];
+        server.ReadMessage(msg3, scratch);
+
+        var clientTransport = new NoiseTransport();
+        var serverTransport = new NoiseTransport();
+        client.Split(clientTransport);
+        server.Split(serverTransport);
+
+        var welcome = ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, "alice", FixedTimeMs, 0));
+        var welcomeRecord = new byte[welcome.Length + 16];
+        serverTransport.Encrypt(welcome, welcomeRecord);
+        var send = new byte[MessageFrames.SendLength(3, 2)];
+        MessageFrames.WriteSend(send, 1, "bob"u8, "hi"u8);
+        var sendRecord = new byte[send.Length + 16];
+        clientTransport.Encrypt(send, sendRecord);
+
+        Span<byte> clientStaticPublic = stackalloc byte[32];
+        Span<byte> serverStaticPublic = stackalloc byte[32];
+        Sodium.X25519PublicKey(Convert.FromHexString(ClientStatic), clientStaticPublic);
+        Sodium.X25519PublicKey(Convert.FromHexString(ServerStatic), serverStaticPublic);
+
+        return new JsonObject
+        {
+            ["description"] = "A full FastChat v1 connection start with fixed keys: preamble, Noise_XX_25519_ChaChaPoly_BLAKE2b handshake, first records. Hex strings; 'wire' values include the 2-byte length prefix.",
+            ["client_static_private"] = ClientStatic,
+            ["client_static_public"] = Hex(clientStaticPublic),
+            ["client_ephemeral_private"] = ClientEphemeral,
+            ["server_static_private"] = ServerStatic,
+            ["server_static_public"] = Hex(serverStaticPublic),
+            ["server_ephemeral_private"] = ServerEphemeral,
+            ["client_preamble"] = Hex(clientPreamble),
+            ["server_preamble"] = Hex(serverPreamble),
+            ["prologue"] = Hex(prologue),
+            ["message1_payload"] = "",
+            ["message1_wire"] = Hex(Framed(msg1)),
+            ["message2_payload_server_hello"] = Hex(serverHello),
+            ["message2_wire"] = Hex(Framed(msg2)),
+            ["message3_payload_client_hello"] = Hex(clientHello),
+            ["message3_wire"] = Hex(Framed(msg3)),
+            ["handshake_hash"] = Hex(client.HandshakeHash),
+            ["first_server_record_plaintext_welcome"] = Hex(welcome),
+            ["first_server_record_wire"] = Hex(Framed(welcomeRecord)),
+            ["first_client_record_plaintext_send"] = Hex(send),
+            ["first_client_record_wire"] = Hex(Framed(sendRecord)),
+        };
+    }
+
+    public static JsonObject Frames()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, byte[] frame) =>
+            frames[name] = new JsonObject { ["explanation"] = explanation, ["hex"] = Hex(frame) };
+        byte[] U64(FrameType type, ulong value) { var f = new byte[12]; MessageFrames.WriteU64(f, type, value); return f; }
+
+        Add("ping", "PING token 0x0102030405060708", U64(FrameType.Ping, 0x0102030405060708));
+        Add("pong", "PONG echoing that token", U64(FrameType.Pong, 0x0102030405060708));
+        var send = new byte[MessageFrames.SendLength(3, 2)];
+        MessageFrames.WriteSend(send, 1795804080111000, "bob"u8, "hi"u8);
+        Add("send", "SEND msg_id 1795804080111000 to 'bob', payload 'hi'", send);
+        Add("server_ack", "SERVER_ACK up to msg_id 1795804080111000", U64(FrameType.ServerAck, 1795804080111000));
+        var deliver = new byte[MessageFrames.DeliverLength(5, 2)];
+        MessageFrames.WriteDeliver(deliver, 0, DeliveryKind.Message, 1795804080111000, FixedTimeMs, "alice"u8, "hi"u8);
+        Add("deliver_message", "DELIVER seq 0, kind 1 (message), msg_id 1795804080111000, time 1700000000000, from 'alice', payload 'hi'", deliver);
+        var receipt = new byte[MessageFrames.DeliverLength(3, 0)];
+        MessageFrames.WriteDeliver(receipt, 7, DeliveryKind.DeliveredReceipt, 1795804080111000, FixedTimeMs, "bob"u8, default);
+        Add("deliver_delivered_receipt", "DELIVER seq 7, kind 2 (delivered receipt): 'bob' has every message up to 1795804080111000", receipt);
+        Add("delivery_ack", "DELIVERY_ACK up to seq 7", U64(FrameType.DeliveryAck, 7));
+        var read = new byte[MessageFrames.ReadLength(5)];
+        MessageFrames.WriteRead(read, 1795804080222000, "alice"u8, 1795804080111000);
+        Add("read", "READ msg_id 1795804080222000: tell 'alice' her messages up to 1795804080111000 were read", read);
+        Add("welcome", "WELCOME [1 authenticated, 'alice', server time 1700000000000, 0 queued]",
+            ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, "alice", FixedTimeMs, 0)));
+        Add("register_request_code", "REGISTER [nil]: send me a code", ControlFrames.Encode(new RegisterBody(null)));
+        Add("register_with_code", "REGISTER ['12345678']", ControlFrames.Encode(new RegisterBody("12345678")));
+        Add("register_result", "REGISTER_RESULT [0 registered, 'registered']", ControlFrames.Encode(new RegisterResultBody(RegisterStatus.Registered, "registered")));
+        Add("error", "ERROR [13 unknown_recipient, ref msg_id 9, 'no such user']", ControlFrames.Encode(new ErrorBody(ErrorCode.UnknownRecipient, 9, "no such user")));
+        Add("disconnect", "DISCONNECT [18 idle_timeout, 'no traffic within the idle timeout']", ControlFrames.Encode(new DisconnectBody(ErrorCode.IdleTimeout, "no traffic within the idle timeout")));
+        return new JsonObject { ["description"] = "Every FastChat v1 frame type, header included (type, flags, length big-endian, body).", ["frames"] = frames };
+    }
+}
