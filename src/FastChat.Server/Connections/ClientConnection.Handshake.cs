@@ -109,6 +109,15 @@ internal sealed partial class ClientConnection
         _server.Queues.Attach(this); // calls OnAttached (WELCOME) before it pushes the backlog
     }
 
+    /// <summary>Benchmarks only: an authenticated session whose keys came from an in-memory handshake.</summary>
+    internal void StartSessionForBenchmark(string user, NoiseTransport transport)
+    {
+        _transport = transport;
+        _userName = user;
+        _userBytes = System.Text.Encoding.ASCII.GetBytes(user);
+        StartSession();
+    }
+
     public void OnAttached(long queued) =>
         TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, UserName, NowMs, queued)));
 

@@ -21,6 +21,9 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     private bool _flushScheduled;
     private bool _outClosed;
 
+    /// <summary>Benchmarks only: no flush work item; the benchmark calls <see cref="FlushInline"/>.</summary>
+    internal bool InlineFlushForBenchmark;
+
     public bool TryDeliver(ReadOnlySpan<byte> frame) => TryWrite(frame);
 
     /// <summary>Queues a frame for sending; false when the connection is closing or overflowed.</summary>
@@ -64,7 +67,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         frame.CopyTo(_outBuffer.AsSpan(_outCount));
         _outCount += frame.Length;
         _outFrames++;
-        if (_flushScheduled) return;
+        if (_flushScheduled || InlineFlushForBenchmark) return;
         _flushScheduled = true;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
@@ -113,6 +116,24 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Benchmarks only: the flush work item's job, on the calling thread.</summary>
+    internal void FlushInline()
+    {
+        byte[]? batch;
+        int count, frames;
+        lock (_outLock)
+        {
+            (batch, count, frames) = (_outBuffer, _outCount, _outFrames);
+            (_outBuffer, _outCount, _outFrames) = (null, 0, 0);
+        }
+        if (batch is null) return;
+        int wire = EncryptRecords(batch.AsSpan(0, count));
+        ArrayPool<byte>.Shared.Return(batch);
+        _server.Metrics.FramesSent(frames, wire);
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompleted) flush.AsTask().GetAwaiter().GetResult();
+    }
+
     /// <summary>Cuts the plaintext into records at frame boundaries and encrypts each into the pipe.</summary>
     private int EncryptRecords(ReadOnlySpan<byte> frames)
     {
@@ -127,10 +148,26 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
                 recordLength += frameLength;
             }
             int sealedLength = recordLength + Protocol.Noise.NoiseConstants.TagLength;
-            var span = _output.GetSpan(RecordFraming.LengthPrefix + sealedLength);
-            RecordFraming.WriteLength(span, sealedLength);
-            _transport!.Encrypt(frames[..recordLength], span[RecordFraming.LengthPrefix..]);
-            _output.Advance(RecordFraming.LengthPrefix + sealedLength);
+            int needed = RecordFraming.LengthPrefix + sealedLength;
+            var span = _output.GetSpan();
+            if (span.Length >= needed)
+            {
+                // Straight into the transport's pooled block.
+                RecordFraming.WriteLength(span, sealedLength);
+                _transport!.Encrypt(frames[..recordLength], span[RecordFraming.LengthPrefix..]);
+                _output.Advance(needed);
+            }
+            else
+            {
+                // Larger than what is left of the block (Kestrel's are 4 KiB): seal into a pooled
+                // scratch buffer and let the pipe copy it across blocks, rather than asking the
+                // pipe for one oversized segment.
+                var scratch = ArrayPool<byte>.Shared.Rent(needed);
+                RecordFraming.WriteLength(scratch, sealedLength);
+                _transport!.Encrypt(frames[..recordLength], scratch.AsSpan(RecordFraming.LengthPrefix));
+                _output.Write(scratch.AsSpan(0, needed));
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
             wire += RecordFraming.LengthPrefix + sealedLength;
             frames = frames[recordLength..];
         }

@@ -69,7 +69,7 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private bool DispatchFrames(ReadOnlySpan<byte> plaintext, int wireBytes)
+    internal bool DispatchFrames(ReadOnlySpan<byte> plaintext, int wireBytes)
     {
         if (plaintext.IsEmpty)
         {

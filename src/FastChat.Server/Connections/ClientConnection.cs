@@ -77,7 +77,10 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     {
         if (_state == ConnectionState.Closing) return;
         if (code is not (ErrorCode.None or ErrorCode.ClientClosing or ErrorCode.ServerShutdown or ErrorCode.Replaced))
+        {
             _server.Metrics.Error(code);
+            _server.Logger.LogInformation("Closing connection {Id} ({User}): {Code} {Reason}", _id, _userName, code, reason);
+        }
         if (_transport is not null) WriteClosing(ControlFrames.Encode(new DisconnectBody(code, reason)));
         _state = ConnectionState.Closing;
         _input.CancelPendingRead();

@@ -1,0 +1,153 @@
+using System.IO.Pipelines;
+using BenchmarkDotNet.Attributes;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
+using FastChat.Server.Connections;
+using FastChat.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FastChat.Benchmarks;
+
+/// <summary>
+/// The server's real per-message work, without sockets: alice's connection dispatches a record
+/// of 32 SENDs to bob (route, durable enqueue in FASTER, push into bob's outbound, enlist for the
+/// group commit ack); bob acknowledges them (delete, delivered receipts queued and pushed to alice);
+/// alice acknowledges the receipts. Outbound records are encrypted into the pipes on this thread,
+/// so the time includes them. Per operation = per message. Group commits run on their own thread,
+/// as in the server: their time is not in the figure, their allocations are (process-wide count).
+/// </summary>
+public class DispatchBenchmarks
+{
+    private const int Batch = 32;
+    private WebApplication _app = null!;
+    private ClientConnection _alice = null!;
+    private ClientConnection _bob = null!;
+    private byte[] _sends = null!;
+    private readonly byte[] _ack = new byte[MessageFrames.U64FrameLength];
+    private ulong _nextId = 1;
+    private ulong _bobSeq;
+    private ulong _aliceSeq;
+    private string _dataDirectory = null!;
+    private readonly List<Task> _drains = new();
+    private CancellationTokenSource _stop = null!;
+    private readonly PooledMemoryPool _pool = new();
+
+    /// <summary>
+    /// Off: frame decode and dispatch alone (commits never run; the ✓ is not sent). On: a group
+    /// commit every millisecond, as the server runs, with its cost spread over the messages.
+    /// </summary>
+    [Params(false, true)] public bool GroupCommit;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "fastchat-bench", Guid.NewGuid().ToString("N"));
+        _app = FastChatHost.Build(["--Logging:LogLevel:Default=" + (Environment.GetEnvironmentVariable("BENCH_LOG") ?? "Warning")], o =>
+        {
+            o.DataDirectory = _dataDirectory;
+            o.Port = 0;
+            o.ListenAddress = "127.0.0.1";
+            o.MaxFramesPerSecond = 100_000_000; // the benchmark is one very fast client
+            o.FrameBurst = 100_000_000;
+            // A small log buffer reaches steady state (pages recycled, not allocated) during warm-up.
+            o.StoreMemoryMegabytes = 16;
+            o.CommitIntervalMicroseconds = GroupCommit ? 1000 : 100_000_000;
+        });
+        var server = _app.Services.GetRequiredService<ServerContext>();
+        _stop = new CancellationTokenSource();
+        _alice = Connect(server, "alice");
+        _bob = Connect(server, "bob");
+        _sends = Fixtures.SendRecord(Batch, "bob", 1);
+    }
+
+    private ClientConnection Connect(ServerContext server, string user)
+    {
+        var options = new PipeOptions(pool: _pool, pauseWriterThreshold: 0, useSynchronizationContext: false);
+        var transportPipe = new Pipe(options);
+        var appPipe = new Pipe(options);
+        var context = new DefaultConnectionContext(user, new DuplexPipe(appPipe.Reader, transportPipe.Writer), new DuplexPipe(transportPipe.Reader, appPipe.Writer));
+        var connection = new ClientConnection(context, server) { InlineFlushForBenchmark = true };
+        var (_, serverSide) = Fixtures.TransportPair();
+        connection.StartSessionForBenchmark(user, serverSide);
+        _drains.Add(Task.Run(async () =>
+        {
+            // Plays the socket: consume whatever the server writes.
+            while (!_stop.IsCancellationRequested)
+            {
+                var result = await transportPipe.Reader.ReadAsync();
+                transportPipe.Reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+        }));
+        return connection;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public bool SendDeliverAckReceipt()
+    {
+        Fixtures.RewriteIds(_sends, Batch, _nextId);
+        _nextId += Batch;
+        bool ok = _alice.DispatchFrames(_sends, _sends.Length);
+        _bob.FlushInline(); // encrypt the 32 DELIVERs into bob's pipe
+        _bobSeq += Batch;
+        MessageFrames.WriteU64(_ack, FrameType.DeliveryAck, _bobSeq - 1);
+        ok &= _bob.DispatchFrames(_ack, _ack.Length);
+        _alice.FlushInline(); // the delivered receipt (and any SERVER_ACKs the group commit queued)
+        _aliceSeq += 1; // one coalesced delivered receipt per ack batch
+        MessageFrames.WriteU64(_ack, FrameType.DeliveryAck, _aliceSeq - 1);
+        ok &= _alice.DispatchFrames(_ack, _ack.Length);
+        if (!ok) throw new InvalidOperationException("dispatch failed");
+        return ok;
+    }
+
+    /// <summary>
+    /// `-- alloc-probe`: bytes allocated on this thread by each step of one round, after warm-up,
+    /// to find what allocates when the benchmark's Allocated column is not zero.
+    /// </summary>
+    public static void AllocationProbe(bool groupCommit)
+    {
+        var bench = new DispatchBenchmarks { GroupCommit = groupCommit };
+        bench.Setup();
+        for (int i = 0; i < 20000; i++) bench.SendDeliverAckReceipt();
+        var store = bench._app.Services.GetRequiredService<FastChat.Server.Storage.FasterStore>();
+        var key = new byte[12];
+        var value = new byte[150];
+        var steps = new (string Name, Action Step)[]
+        {
+            ("store upsert x32", () => { for (int i = 0; i < 32; i++) { key[0] = (byte)i; store.Upsert(key, value); } }),
+            ("store delete x32", () => { for (int i = 0; i < 32; i++) { key[0] = (byte)i; store.Delete(key); } }),
+            ("alice SEND x32", () => { Fixtures.RewriteIds(bench._sends, Batch, bench._nextId); bench._nextId += Batch; bench._alice.DispatchFrames(bench._sends, bench._sends.Length); }),
+            ("bob flush", () => bench._bob.FlushInline()),
+            ("bob DELIVERY_ACK", () => { bench._bobSeq += Batch; MessageFrames.WriteU64(bench._ack, FrameType.DeliveryAck, bench._bobSeq - 1); bench._bob.DispatchFrames(bench._ack, bench._ack.Length); }),
+            ("alice flush", () => bench._alice.FlushInline()),
+            ("alice DELIVERY_ACK", () => { bench._aliceSeq += 1; MessageFrames.WriteU64(bench._ack, FrameType.DeliveryAck, bench._aliceSeq - 1); bench._alice.DispatchFrames(bench._ack, bench._ack.Length); }),
+        };
+        var totals = new long[steps.Length];
+        const int rounds = 2000;
+        for (int r = 0; r < rounds; r++)
+            for (int s = 0; s < steps.Length; s++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                steps[s].Step();
+                totals[s] += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        for (int s = 0; s < steps.Length; s++) Console.WriteLine($"{steps[s].Name,-20} {totals[s] / (double)rounds,10:F1} B per round");
+        bench.Cleanup();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _stop.Cancel();
+        _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+        public PipeWriter Output { get; } = output;
+    }
+}
