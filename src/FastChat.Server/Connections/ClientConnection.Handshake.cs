@@ -106,6 +106,7 @@ internal sealed partial class ClientConnection
         _state = ConnectionState.Authenticated;
         _clientKey = null;
         _server.Metrics.SessionStarted();
+        _sessionStarted = true;
         _server.Queues.Attach(this); // calls OnAttached (WELCOME) before it pushes the backlog
     }
 

@@ -29,6 +29,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     private volatile ConnectionState _state;
     private long _lastReceiveTicks;
     private volatile bool _pingOutstanding;
+    private bool _sessionStarted;
 
     public ClientConnection(ConnectionContext context, ServerContext server)
     {
@@ -106,8 +107,11 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     private async Task FinishAsync()
     {
         _state = ConnectionState.Closing;
-        if (_userName is not null && Queue is not null) _server.Queues.Detach(this);
-        if (_userName is not null) _server.Metrics.SessionEnded();
+        if (_sessionStarted)
+        {
+            _server.Queues.Detach(this);
+            _server.Metrics.SessionEnded();
+        }
         await DrainOutboundAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         _server.Registry.Remove(_id);
         _server.Metrics.ConnectionClosed();

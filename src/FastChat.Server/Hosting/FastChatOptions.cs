@@ -42,6 +42,9 @@ public sealed class FastChatOptions
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public int CommitIntervalMicroseconds { get; set; } = 1000;
     public int StoreMemoryMegabytes { get; set; } = 256;
+    /// <summary>Compact the store's log when it spans more than this.</summary>
+    public int CompactionThresholdMegabytes { get; set; } = 1024;
+    public int CompactionIntervalSeconds { get; set; } = 60;
 
     public void Validate()
     {
@@ -53,6 +56,8 @@ public sealed class FastChatOptions
             throw new ArgumentException("FastChat:MaxOutboundBytes must exceed DeliveryWindowBytes by two records.");
         if (KeepaliveSeconds < 1 || IdleTimeoutSeconds <= KeepaliveSeconds)
             throw new ArgumentException("FastChat:IdleTimeoutSeconds must exceed KeepaliveSeconds.");
+        if (CompactionThresholdMegabytes < 1 || CompactionIntervalSeconds < 1)
+            throw new ArgumentException("FastChat:CompactionThresholdMegabytes and CompactionIntervalSeconds must be positive.");
         if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
     }
 }

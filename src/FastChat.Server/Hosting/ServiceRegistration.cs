@@ -50,6 +50,7 @@ public static class FastChatHost
         services.AddSingleton<ServerContext>();
         services.AddHostedService<ShutdownCoordinator>();
         services.AddHostedService<ConnectionSweeper>();
+        services.AddHostedService<StoreCompactor>();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -139,6 +139,21 @@ internal sealed class FasterStore : IDisposable
         return n >= 0 ? large[..n] : null;
     }
 
+    public long BeginAddress => _kv.Log.BeginAddress;
+
+    /// <summary>
+    /// Copies the live records of the oldest part of the log to its tail and moves the begin
+    /// address past them; the next checkpoint truncates the file. Returns the new begin address.
+    /// </summary>
+    public long Compact(long untilAddress)
+    {
+        untilAddress = Math.Min(untilAddress, _kv.Log.SafeReadOnlyAddress);
+        if (untilAddress <= _kv.Log.BeginAddress) return _kv.Log.BeginAddress;
+        var session = Rent();
+        try { return session.Compact(untilAddress, CompactionType.Lookup); }
+        finally { Return(session); }
+    }
+
     /// <summary>Makes every operation completed before this call durable.</summary>
     public async ValueTask CheckpointAsync()
     {

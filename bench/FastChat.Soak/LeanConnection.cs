@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using FastChat.Protocol.Crypto;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Noise;
+using FastChat.Protocol.Wire;
+using MessagePack;
+
+namespace FastChat.Soak;
+
+/// <summary>
+/// A minimal authenticated connection for load generation: preamble, Noise XX, open
+/// registration, then it holds the socket. No SDK, no background loops, small buffers, so the
+/// harness can hold thousands per process.
+/// </summary>
+internal sealed class LeanConnection : IDisposable
+{
+    public Socket Socket { get; }
+    public NoiseTransport Transport { get; } = new();
+
+    private LeanConnection(Socket socket) => Socket = socket;
+
+    public static async Task<LeanConnection> OpenAsync(IPEndPoint server, IPAddress source, string user, CancellationToken ct)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var connection = new LeanConnection(socket);
+        try
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+            await socket.ConnectAsync(server, ct);
+            await connection.HandshakeAsync(user, ct);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private async Task HandshakeAsync(string user, CancellationToken ct)
+    {
+        var clientPreamble = new byte[Preamble.Length];
+        Preamble.WriteClient(clientPreamble);
+        await Socket.SendAsync(clientPreamble, ct);
+        var serverPreamble = new byte[Preamble.Length];
+        await ReceiveExactlyAsync(serverPreamble, ct);
+        if (Preamble.ReadServer(serverPreamble, out _) != PreambleStatus.Ok) throw new InvalidOperationException("preamble refused");
+
+        var key = new byte[32];
+        Sodium.RandomBytes(key);
+        using var handshake = new HandshakeState(true, Preamble.BuildPrologue(clientPreamble, serverPreamble), key);
+        var buffer = new byte[1024];
+        var payload = new byte[1024];
+        await SendMessageAsync(buffer, handshake.WriteMessage(default, buffer.AsSpan(2)), ct);
+        var reply = await ReceiveMessageAsync(ct);
+        if (handshake.ReadMessage(reply, payload) < 0) throw new InvalidOperationException("server handshake invalid");
+        var hello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello(user, "fastchat-soak/1").Write(ref w));
+        await SendMessageAsync(buffer, handshake.WriteMessage(hello, buffer.AsSpan(2)), ct);
+        handshake.Split(Transport);
+        Sodium.Zero(key);
+
+        // WELCOME (registration required on a fresh server) → REGISTER → WELCOME authenticated.
+        var first = await ReceiveRecordAsync(ct);
+        if (first[0] != (byte)FrameType.Welcome) throw new InvalidOperationException($"expected WELCOME, got 0x{first[0]:x2}");
+        if (!WelcomeBody.TryParse(first.AsSpan(4), out var welcome)) throw new InvalidOperationException("bad WELCOME");
+        if (welcome.State == WelcomeState.Authenticated) return;
+        await SendRecordAsync(ControlFrames.Encode(new RegisterBody(null)), ct);
+        while (true)
+        {
+            var record = await ReceiveRecordAsync(ct);
+            if (record[0] == (byte)FrameType.Welcome) return;
+            if (record[0] == (byte)FrameType.Disconnect) throw new InvalidOperationException("registration refused");
+        }
+    }
+
+    public async Task SendRecordAsync(byte[] plaintext, CancellationToken ct)
+    {
+        var sealedRecord = new byte[2 + plaintext.Length + 16];
+        RecordFraming.WriteLength(sealedRecord, plaintext.Length + 16);
+        Transport.Encrypt(plaintext, sealedRecord.AsSpan(2));
+        await Socket.SendAsync(sealedRecord, ct);
+    }
+
+    private async Task<byte[]> ReceiveRecordAsync(CancellationToken ct)
+    {
+        var record = await ReceiveMessageAsync(ct);
+        var plain = new byte[record.Length - 16];
+        if (Transport.Decrypt(record, plain) < 0) throw new InvalidOperationException("record failed to decrypt");
+        return plain;
+    }
+
+    private async Task SendMessageAsync(byte[] buffer, int length, CancellationToken ct)
+    {
+        RecordFraming.WriteLength(buffer, length);
+        await Socket.SendAsync(buffer.AsMemory(0, 2 + length), ct);
+    }
+
+    private async Task<byte[]> ReceiveMessageAsync(CancellationToken ct)
+    {
+        var prefix = new byte[2];
+        await ReceiveExactlyAsync(prefix, ct);
+        var message = new byte[(prefix[0] << 8) | prefix[1]];
+        await ReceiveExactlyAsync(message, ct);
+        return message;
+    }
+
+    private async Task ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        while (buffer.Length > 0)
+        {
+            int n = await Socket.ReceiveAsync(buffer, ct);
+            if (n == 0) throw new EndOfStreamException("server closed the connection");
+            buffer = buffer[n..];
+        }
+    }
+
+    public void Dispose()
+    {
+        Transport.Clear();
+        Socket.Dispose();
+    }
+}

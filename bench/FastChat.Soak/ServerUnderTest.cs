@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace FastChat.Soak;
+
+/// <summary>The server being measured: spawned from the build output on a fresh data directory, or an existing process.</summary>
+internal sealed partial class ServerUnderTest : IDisposable
+{
+    private readonly Process? _spawned;
+    private readonly string? _dataDirectory;
+
+    public string Host { get; }
+    public int Port { get; }
+    public int Pid { get; }
+
+    private ServerUnderTest(string host, int port, int pid, Process? spawned, string? dataDirectory)
+    {
+        Host = host; Port = port; Pid = pid; _spawned = spawned; _dataDirectory = dataDirectory;
+    }
+
+    public static ServerUnderTest Attach(string hostPort, int pid)
+    {
+        int colon = hostPort.LastIndexOf(':');
+        return new ServerUnderTest(hostPort[..colon], int.Parse(hostPort[(colon + 1)..]), pid, null, null);
+    }
+
+    public static async Task<ServerUnderTest> SpawnAsync(IEnumerable<string> extraArgs)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "fastchat-soak", Guid.NewGuid().ToString("N"));
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
+        foreach (var arg in new[] { "--FastChat:Port=0", "--FastChat:ListenAddress=127.0.0.1", $"--FastChat:DataDirectory={data}",
+                     "--FastChat:OpenRegistration=true", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" }.Concat(extraArgs))
+            info.ArgumentList.Add(arg);
+        var process = Process.Start(info)!;
+        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            var match = Listening().Match(e.Data);
+            if (match.Success) port.TrySetResult(int.Parse(match.Groups[1].Value));
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var started = await Task.WhenAny(port.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (started != port.Task) { process.Kill(true); throw new InvalidOperationException("server did not start"); }
+        return new ServerUnderTest("127.0.0.1", port.Task.Result, process.Id, process, data);
+    }
+
+    public void Dispose()
+    {
+        if (_spawned is { HasExited: false }) { _spawned.Kill(true); _spawned.WaitForExit(); }
+        if (_dataDirectory is not null) try { Directory.Delete(_dataDirectory, true); } catch (IOException) { }
+    }
+
+    [GeneratedRegex(@"Now listening on: \S+:(\d+)")]
+    private static partial Regex Listening();
+}
