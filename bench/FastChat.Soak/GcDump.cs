@@ -17,10 +17,8 @@ internal static partial class GcDump
             if (Run($"collect -p {pid} -o {file}") is null || !File.Exists(file)) return null;
             var report = Run($"report {file}");
             if (report is null) return null;
-            // The report's first data row is the total: "<bytes>  GC Heap bytes" per line formats vary; sum the Size column.
-            long total = 0;
-            foreach (Match m in ReportRow().Matches(report)) total += long.Parse(m.Groups[1].Value.Replace(",", ""));
-            return total > 0 ? total : null;
+            var total = TotalRow().Match(report);
+            return total.Success ? long.Parse(total.Groups[1].Value.Replace(",", "")) : null;
         }
         finally
         {
@@ -32,17 +30,22 @@ internal static partial class GcDump
     {
         try
         {
-            var info = new ProcessStartInfo("dotnet-gcdump", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            var tools = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools");
-            info.Environment["PATH"] = tools + ":" + Environment.GetEnvironmentVariable("PATH");
+            // Global tools live in ~/.dotnet/tools, often not on PATH; Process.Start searches our own PATH.
+            var installed = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-gcdump");
+            var info = new ProcessStartInfo(File.Exists(installed) ? installed : "dotnet-gcdump", arguments)
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
             using var process = Process.Start(info)!;
+            var error = process.StandardError.ReadToEndAsync(); // drained too, or the tool can block on it
             var output = process.StandardOutput.ReadToEnd();
             process.WaitForExit(120_000);
+            _ = error.Result;
             return process.ExitCode == 0 ? output : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
     }
 
-    [GeneratedRegex(@"^\s*([\d,]+)\s+[\d,]+\s+\S", RegexOptions.Multiline)]
-    private static partial Regex ReportRow();
+    [GeneratedRegex(@"([\d,]+)\s+GC Heap bytes")]
+    private static partial Regex TotalRow();
 }

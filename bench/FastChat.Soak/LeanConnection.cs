@@ -47,8 +47,10 @@ internal sealed class LeanConnection : IDisposable
         await ReceiveExactlyAsync(serverPreamble, ct);
         if (Preamble.ReadServer(serverPreamble, out _) != PreambleStatus.Ok) throw new InvalidOperationException("preamble refused");
 
-        var key = new byte[32];
-        Sodium.RandomBytes(key);
+        // A key derived from the name: the same user logs in again on a later run.
+        var hash = new byte[64];
+        Sodium.Blake2b("fastchat-soak|"u8, System.Text.Encoding.ASCII.GetBytes(user), default, hash);
+        var key = hash[..32];
         using var handshake = new HandshakeState(true, Preamble.BuildPrologue(clientPreamble, serverPreamble), key);
         var buffer = new byte[1024];
         var payload = new byte[1024];
@@ -69,9 +71,17 @@ internal sealed class LeanConnection : IDisposable
         while (true)
         {
             var record = await ReceiveRecordAsync(ct);
-            if (record[0] == (byte)FrameType.Welcome) return;
-            if (record[0] == (byte)FrameType.Disconnect) throw new InvalidOperationException("registration refused");
+            if (HasFrame(record, FrameType.Disconnect)) throw new InvalidOperationException("registration refused");
+            if (HasFrame(record, FrameType.Welcome)) return;
         }
+    }
+
+    private static bool HasFrame(byte[] record, FrameType type)
+    {
+        var reader = new FrameReader(record);
+        while (reader.TryRead(out var frame, out _))
+            if (frame.Type == (byte)type) return true;
+        return false;
     }
 
     public async Task SendRecordAsync(byte[] plaintext, CancellationToken ct)

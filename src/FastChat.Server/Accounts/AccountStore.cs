@@ -12,7 +12,9 @@ internal enum CreateAccountResult { Created, NameTaken }
 internal sealed class AccountStore(FasterStore store, GroupCommit commit)
 {
     private const int ValueLength = 1 + 32 + 8;
-    private readonly object _createLock = new();
+    // Striped by name: one global lock serialized every registration behind whichever thread
+    // was doing FASTER checkpoint work inside it, and spinning on it burned the CPU.
+    private readonly object[] _createLocks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
 
     public bool Exists(ReadOnlySpan<byte> user)
     {
@@ -35,9 +37,9 @@ internal sealed class AccountStore(FasterStore store, GroupCommit commit)
     /// <summary>Creates the account and returns once it is durable.</summary>
     public async Task<CreateAccountResult> CreateAsync(string user, byte[] publicKey, long createdMs)
     {
-        lock (_createLock)
+        var name = Encoding.ASCII.GetBytes(user);
+        lock (_createLocks[(uint)user.GetHashCode() % (uint)_createLocks.Length])
         {
-            var name = Encoding.ASCII.GetBytes(user);
             if (Exists(name)) return CreateAccountResult.NameTaken;
             Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
             Span<byte> value = stackalloc byte[ValueLength];

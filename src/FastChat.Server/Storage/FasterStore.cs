@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Storage;
-
-using StoreSession = ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>>;
 
 /// <summary>
 /// The in-process FASTER KV store (byte keys, byte values) under the data directory. Durability
@@ -15,7 +12,7 @@ internal sealed class FasterStore : IDisposable
 {
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly IDevice _log;
-    private readonly ConcurrentBag<StoreSession> _sessions = new();
+    private readonly SessionPool _sessions;
     private readonly ILogger _logger;
     private readonly string _directory;
     private int _disposed;
@@ -32,6 +29,7 @@ internal sealed class FasterStore : IDisposable
             new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 22 },
             new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true });
         Recovered = TryRecover();
+        _sessions = new SessionPool(_kv, Math.Max(4, 2 * Environment.ProcessorCount));
     }
 
     /// <summary>Whether an earlier checkpoint was found and recovered.</summary>
@@ -56,7 +54,8 @@ internal sealed class FasterStore : IDisposable
 
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        var session = Rent();
+        int slot = _sessions.Rent();
+        var session = _sessions[slot];
         try
         {
             fixed (byte* k = key)
@@ -67,12 +66,13 @@ internal sealed class FasterStore : IDisposable
                 if (session.Upsert(ref ks, ref vs).IsPending) session.CompletePending(wait: true);
             }
         }
-        finally { Return(session); }
+        finally { _sessions.Return(slot); }
     }
 
     public unsafe void Delete(ReadOnlySpan<byte> key)
     {
-        var session = Rent();
+        int slot = _sessions.Rent();
+        var session = _sessions[slot];
         try
         {
             fixed (byte* k = key)
@@ -81,7 +81,7 @@ internal sealed class FasterStore : IDisposable
                 if (session.Delete(ref ks).IsPending) session.CompletePending(wait: true);
             }
         }
-        finally { Return(session); }
+        finally { _sessions.Return(slot); }
     }
 
     /// <summary>
@@ -90,7 +90,8 @@ internal sealed class FasterStore : IDisposable
     /// </summary>
     public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
-        var session = Rent();
+        int slot = _sessions.Rent();
+        var session = _sessions[slot];
         try
         {
             fixed (byte* k = key)
@@ -124,7 +125,7 @@ internal sealed class FasterStore : IDisposable
                 return needed;
             }
         }
-        finally { Return(session); }
+        finally { _sessions.Return(slot); }
     }
 
     /// <summary>Reads a value of any size (allocates; for rare lookups).</summary>
@@ -149,27 +150,31 @@ internal sealed class FasterStore : IDisposable
     {
         untilAddress = Math.Min(untilAddress, _kv.Log.SafeReadOnlyAddress);
         if (untilAddress <= _kv.Log.BeginAddress) return _kv.Log.BeginAddress;
-        var session = Rent();
-        try { return session.Compact(untilAddress, CompactionType.Lookup); }
-        finally { Return(session); }
+        int slot = _sessions.Rent();
+        try { return _sessions[slot].Compact(untilAddress, CompactionType.Lookup); }
+        finally { _sessions.Return(slot); }
     }
 
     /// <summary>Makes every operation completed before this call durable.</summary>
     public async ValueTask CheckpointAsync()
     {
-        var (success, _) = await _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).ConfigureAwait(false);
+        var checkpoint = _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask();
+        // A CPR checkpoint advances only as each session moves to the new version, which a
+        // session does when it runs an operation. Sessions idle in the pool would stall it, so
+        // nudge the idle ones, then give it a moment (a tight loop here burned a core).
+        while (!checkpoint.IsCompleted)
+        {
+            _sessions.RefreshIdle();
+            await Task.WhenAny(checkpoint, Task.Delay(1)).ConfigureAwait(false);
+        }
+        var (success, _) = await checkpoint.ConfigureAwait(false);
         if (!success) throw new InvalidOperationException("FASTER refused the checkpoint.");
     }
-
-    private StoreSession Rent() =>
-        _sessions.TryTake(out var session) ? session : _kv.For(new SpanByteFunctions<Empty>()).NewSession<SpanByteFunctions<Empty>>();
-
-    private void Return(StoreSession session) => _sessions.Add(session);
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        while (_sessions.TryTake(out var session)) session.Dispose();
+        _sessions.Dispose();
         _kv.Dispose();
         _log.Dispose();
     }
