@@ -27,23 +27,20 @@ internal sealed partial class ClientConnection : ICommitWaiter
         Span<byte> value = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);
         _server.Store.Upsert(key[..StoreKeys.HighWaterKey(key, _userBytes)], value);
-        var commit = _server.Commit;
-        lock (commit.SyncRoot)
-        {
-            _acceptedId = messageId;
-            if (_commitEnlisted) return;
-            _commitEnlisted = true;
-            commit.EnlistLocked(this);
-        }
+        EnlistForAck(messageId, force: false);
     }
 
     /// <summary>A retry of an accepted id: acknowledge again once it is certainly durable.</summary>
-    private void Reacknowledge()
+    private void Reacknowledge() => EnlistForAck(0, force: true);
+
+    /// <summary>Joins the next group commit, whose completion sends SERVER_ACK up to the highest accepted id.</summary>
+    private void EnlistForAck(ulong acceptedId, bool force)
     {
         var commit = _server.Commit;
         lock (commit.SyncRoot)
         {
-            _forceAck = true;
+            if (acceptedId > _acceptedId) _acceptedId = acceptedId;
+            _forceAck |= force;
             if (_commitEnlisted) return;
             _commitEnlisted = true;
             commit.EnlistLocked(this);
