@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 
@@ -16,24 +15,10 @@ internal static class IdleMode
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var heapBefore = GcDump.LiveHeapBytes(server.Pid);
         var before = ProcessSample.Take(server.Pid);
-        var opened = new LeanConnection[connections];
-        var watch = Stopwatch.StartNew();
-        int done = 0, failed = 0;
-        using var progress = new Timer(_ => Console.Error.Write($"\ridle: {Volatile.Read(ref done)}/{connections} connected, {Volatile.Read(ref failed)} failed   "), null, 0, 500);
-        await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
-        {
-            try
-            {
-                opened[i] = await LeanConnection.OpenAsync(endpoint, sources.For(i), $"{userPrefix}{i}", ct);
-                Interlocked.Increment(ref done);
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref failed);
-            }
-        });
-        double connectSeconds = watch.Elapsed.TotalSeconds;
-        Console.Error.WriteLine($"\ridle: {done}/{connections} connected in {connectSeconds:F1} s, {failed} failed; holding 5 s");
+        var users = Enumerable.Range(0, connections).Select(i => $"{userPrefix}idle{i}").ToArray();
+        var (opened, failed, connectSeconds) = await Connector.OpenManyAsync(endpoint, users, sources, parallelism, "idle");
+        int done = connections - failed;
+        Console.Error.WriteLine("idle: holding 5 s");
         await Task.Delay(TimeSpan.FromSeconds(5));
         var after = ProcessSample.Take(server.Pid);
         var heapAfter = GcDump.LiveHeapBytes(server.Pid);

@@ -2,13 +2,18 @@ using System.Text.Json.Nodes;
 using FastChat.Soak;
 
 // fastchat-soak: drives a real FastChat server over loopback with the real protocol.
-//   idle --conns N [--sources K] [--parallel P]
+//   idle --conns N | throughput --pairs P --seconds S --size B --window W [--idle N]
 //   [--spawn-server (default) | --server HOST:PORT --server-pid PID]
 // Prints a live progress line on stderr, then ONE JSON line and a short summary on stdout.
 var options = SoakOptions.Parse(args);
 if (options.Mode is null)
 {
-    Console.Error.WriteLine("usage: fastchat-soak idle --conns N [--sources K] [--parallel P] [--server HOST:PORT --server-pid PID]");
+    Console.Error.WriteLine("""
+        usage: fastchat-soak MODE [options] [--server HOST:PORT --server-pid PID] [--FastChat:Key=Value ...]
+          idle --conns N                                          server memory per idle authenticated connection
+          throughput --pairs P --seconds S --size B --window W [--idle N]
+        common: --sources K (loopback source addresses 127.0.0.1..K), --parallel P (concurrent handshakes), --user-prefix X
+        """);
     return 2;
 }
 using var server = options.Server is null
@@ -18,12 +23,14 @@ using var server = options.Server is null
 JsonObject result = options.Mode switch
 {
     "idle" => await IdleMode.RunAsync(server, options.Connections, new SourceAddresses(options.Sources), options.Parallelism, options.UserPrefix),
+    "throughput" => await ThroughputMode.RunAsync(server, options, new SourceAddresses(options.Sources)),
     _ => throw new ArgumentException($"unknown mode {options.Mode}"),
 };
 result["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}";
 result["date"] = DateTime.UtcNow.ToString("O");
 Console.WriteLine(result.ToJsonString());
-foreach (var (key, value) in result) Console.WriteLine($"  {key,-34} {value}");
+foreach (var (key, value) in result)
+    if (value is not JsonArray) Console.WriteLine($"  {key,-34} {value}");
 return 0;
 
 internal sealed class SoakOptions
@@ -34,7 +41,12 @@ internal sealed class SoakOptions
     public int Parallelism { get; private set; } = 64;
     public string? Server { get; private set; }
     public int ServerPid { get; private set; }
-    public string UserPrefix { get; private set; } = "idle";
+    public string UserPrefix { get; private set; } = "";
+    public int Pairs { get; private set; } = 100;
+    public int Seconds { get; private set; } = 10;
+    public int Size { get; private set; } = 100;
+    public int Window { get; private set; } = 16;
+    public int Idle { get; private set; }
     public List<string> ServerArgs { get; } = new();
 
     public static SoakOptions Parse(string[] args)
@@ -50,6 +62,11 @@ internal sealed class SoakOptions
                 case "--server": o.Server = args[++i]; break;
                 case "--server-pid": o.ServerPid = int.Parse(args[++i]); break;
                 case "--user-prefix": o.UserPrefix = args[++i]; break;
+                case "--pairs": o.Pairs = int.Parse(args[++i]); break;
+                case "--seconds": o.Seconds = int.Parse(args[++i]); break;
+                case "--size": o.Size = int.Parse(args[++i]); break;
+                case "--window": o.Window = int.Parse(args[++i]); break;
+                case "--idle": o.Idle = int.Parse(args[++i]); break;
                 case "--spawn-server": break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal): o.ServerArgs.Add(a); break;
                 case var a when !a.StartsWith("--", StringComparison.Ordinal) && o.Mode is null: o.Mode = a; break;

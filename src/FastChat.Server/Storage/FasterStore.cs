@@ -1,181 +1,118 @@
-using FASTER.core;
 using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Storage;
 
 /// <summary>
-/// The in-process FASTER KV store (byte keys, byte values) under the data directory. Durability
-/// comes from fold-over hybrid-log checkpoints taken by <see cref="GroupCommit"/>; on start the
-/// newest checkpoint is recovered. Sessions are pooled: a FASTER session is single-threaded.
+/// The store: a FASTER log as write-ahead log (the durable truth) and a FASTER KV as the live
+/// index rebuilt from it at start. Each write goes to the WAL and then the KV under the key's
+/// stripe lock, so both see one order per key. <see cref="GroupCommit"/> makes writes durable
+/// with one WAL commit per batch; <see cref="RewriteLogAsync"/> keeps the WAL from growing forever.
 /// </summary>
 internal sealed class FasterStore : IDisposable
 {
-    private readonly FasterKV<SpanByte, SpanByte> _kv;
-    private readonly IDevice _log;
-    private readonly SessionPool _sessions;
+    private const int StripeCount = 1024;
+    private const int MaxValueLength = 65536;
+    private readonly object[] _stripes = Enumerable.Range(0, StripeCount).Select(_ => new object()).ToArray();
+    private readonly KvIndex _kv;
+    private readonly WriteAheadLog _wal;
     private readonly ILogger _logger;
-    private readonly string _directory;
     private int _disposed;
 
     public FasterStore(string directory, int memoryMegabytes, ILogger logger)
     {
         _logger = logger;
-        _directory = directory;
-        Directory.CreateDirectory(directory);
-        _log = Devices.CreateLogDevice(Path.Combine(directory, "hlog.log"), preallocateFile: false);
-        int memoryBits = Math.Max(24, (int)Math.Floor(Math.Log2(memoryMegabytes * 1024.0 * 1024.0)));
-        _kv = new FasterKV<SpanByte, SpanByte>(
-            1L << 20,
-            new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 22 },
-            new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true });
-        Recovered = TryRecover();
-        _sessions = new SessionPool(_kv, Math.Max(4, 2 * Environment.ProcessorCount));
-    }
-
-    /// <summary>Whether an earlier checkpoint was found and recovered.</summary>
-    public bool Recovered { get; }
-
-    public long TailAddress => _kv.Log.TailAddress;
-
-    private bool TryRecover()
-    {
-        // A store with checkpoints must recover or fail loudly: starting empty would lose
-        // everything it acknowledged.
-        var checkpoints = Path.Combine(_directory, "checkpoints");
-        if (!Directory.Exists(checkpoints) || !Directory.EnumerateFileSystemEntries(checkpoints, "*", SearchOption.AllDirectories).Any(File.Exists))
+        _wal = new WriteAheadLog(Path.Combine(directory, "wal"));
+        _kv = new KvIndex(Path.Combine(directory, "kv"), memoryMegabytes);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        RecoveredRecords = _wal.Replay((op, key, value) =>
         {
-            _logger.LogInformation("No checkpoint in {Directory}; starting an empty store.", _directory);
-            return false;
-        }
-        _kv.Recover();
-        _logger.LogInformation("Recovered store in {Directory} to log tail {Tail}.", _directory, _kv.Log.TailAddress);
-        return true;
+            if (op == WalOp.Upsert) _kv.Upsert(key, value);
+            else _kv.Delete(key);
+        });
+        _logger.LogInformation("Recovered {Records} log records from {Directory} in {Ms} ms.", RecoveredRecords, directory, started.ElapsedMilliseconds);
     }
 
-    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>How many WAL records were replayed at start.</summary>
+    public long RecoveredRecords { get; }
+
+    public long WalBytes => _wal.TailAddress - _wal.BeginAddress;
+    public long WalBeginAddress => _wal.BeginAddress;
+    public long KvBeginAddress => _kv.BeginAddress;
+    public long KvTailAddress => _kv.TailAddress;
+
+    public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        int slot = _sessions.Rent();
-        var session = _sessions[slot];
-        try
+        lock (StripeOf(key))
         {
-            fixed (byte* k = key)
-            fixed (byte* v = value)
-            {
-                var ks = SpanByte.FromPointer(k, key.Length);
-                var vs = SpanByte.FromPointer(v, value.Length);
-                if (session.Upsert(ref ks, ref vs).IsPending) session.CompletePending(wait: true);
-            }
+            _wal.Append(WalOp.Upsert, key, value);
+            _kv.Upsert(key, value);
         }
-        finally { _sessions.Return(slot); }
     }
 
-    public unsafe void Delete(ReadOnlySpan<byte> key)
+    public void Delete(ReadOnlySpan<byte> key)
     {
-        int slot = _sessions.Rent();
-        var session = _sessions[slot];
-        try
+        lock (StripeOf(key))
         {
-            fixed (byte* k = key)
-            {
-                var ks = SpanByte.FromPointer(k, key.Length);
-                if (session.Delete(ref ks).IsPending) session.CompletePending(wait: true);
-            }
+            _wal.Append(WalOp.Delete, key, default);
+            _kv.Delete(key);
         }
-        finally { _sessions.Return(slot); }
     }
 
-    /// <summary>
-    /// Reads a value into <paramref name="destination"/>. Returns its length, -1 when absent, or
-    /// when larger than the destination, the negated length needed minus one (-(n+1)).
-    /// </summary>
-    public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
-    {
-        int slot = _sessions.Rent();
-        var session = _sessions[slot];
-        try
-        {
-            fixed (byte* k = key)
-            fixed (byte* d = destination)
-            {
-                var ks = SpanByte.FromPointer(k, key.Length);
-                var output = new SpanByteAndMemory(SpanByte.FromPointer(d, destination.Length));
-                var status = session.Read(ref ks, ref output);
-                if (status.IsPending)
-                {
-                    session.CompletePendingWithOutputs(out var completed, wait: true);
-                    using (completed)
-                    {
-                        if (!completed.Next()) return -1;
-                        status = completed.Current.Status;
-                        output = completed.Current.Output;
-                    }
-                }
-                if (!status.Found) return -1;
-                if (output.IsSpanByte)
-                {
-                    int length = output.SpanByte.Length;
-                    // FASTER copies into our span when it fits; a pending read gives its own copy.
-                    if (output.SpanByte.ToPointer() != d) output.SpanByte.AsReadOnlySpan().CopyTo(destination);
-                    return length;
-                }
-                using var memory = output.Memory;
-                int needed = output.Length;
-                if (needed > destination.Length) return -(needed + 1);
-                memory.Memory.Span[..needed].CopyTo(destination);
-                return needed;
-            }
-        }
-        finally { _sessions.Return(slot); }
-    }
+    /// <inheritdoc cref="KvIndex.Read(ReadOnlySpan{byte}, Span{byte})"/>
+    public int Read(ReadOnlySpan<byte> key, Span<byte> destination) => _kv.Read(key, destination);
 
     /// <summary>Reads a value of any size (allocates; for rare lookups).</summary>
-    public byte[]? Read(ReadOnlySpan<byte> key)
-    {
-        Span<byte> small = stackalloc byte[256];
-        int n = Read(key, small);
-        if (n == -1) return null;
-        if (n >= 0) return small[..n].ToArray();
-        var large = new byte[-n - 1];
-        n = Read(key, large);
-        return n >= 0 ? large[..n] : null;
-    }
+    public byte[]? Read(ReadOnlySpan<byte> key) => _kv.Read(key);
 
-    public long BeginAddress => _kv.Log.BeginAddress;
+    /// <summary>Makes every write completed before this call durable.</summary>
+    public ValueTask CommitAsync() => _wal.CommitAsync();
+
+    /// <summary>Compacts the KV's own log (dead records of delivered messages) below the given address.</summary>
+    public long CompactIndex(long untilAddress) => _kv.Compact(untilAddress);
 
     /// <summary>
-    /// Copies the live records of the oldest part of the log to its tail and moves the begin
-    /// address past them; the next checkpoint truncates the file. Returns the new begin address.
+    /// Rewrites the WAL as a snapshot of the live state, like an append-only-file rewrite: mark
+    /// the current tail, append every live key's current value after it (read and appended under
+    /// the key's lock, so no concurrent write to that key can slip between), commit, then drop
+    /// everything before the mark. Replaying from the mark rebuilds the same state.
     /// </summary>
-    public long Compact(long untilAddress)
+    public async Task<long> RewriteLogAsync()
     {
-        untilAddress = Math.Min(untilAddress, _kv.Log.SafeReadOnlyAddress);
-        if (untilAddress <= _kv.Log.BeginAddress) return _kv.Log.BeginAddress;
-        int slot = _sessions.Rent();
-        try { return _sessions[slot].Compact(untilAddress, CompactionType.Lookup); }
-        finally { _sessions.Return(slot); }
+        long mark;
+        // All stripes held: every write before the mark is in both the WAL and the KV.
+        foreach (var stripe in _stripes) Monitor.Enter(stripe);
+        try { mark = _wal.TailAddress; }
+        finally { foreach (var stripe in _stripes) Monitor.Exit(stripe); }
+
+        long copied = 0;
+        var buffer = new byte[MaxValueLength];
+        foreach (var key in _kv.LiveKeys())
+        {
+            lock (StripeOf(key))
+            {
+                int n = _kv.Read(key, buffer);
+                if (n < 0) continue; // deleted since the scan
+                _wal.Append(WalOp.Upsert, key, buffer.AsSpan(0, n));
+                copied++;
+            }
+        }
+        await _wal.CommitAsync().ConfigureAwait(false);
+        _wal.TruncateUntil(mark);
+        await _wal.CommitAsync().ConfigureAwait(false);
+        return copied;
     }
 
-    /// <summary>Makes every operation completed before this call durable.</summary>
-    public async ValueTask CheckpointAsync()
+    private object StripeOf(ReadOnlySpan<byte> key)
     {
-        var checkpoint = _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask();
-        // A CPR checkpoint advances only as each session moves to the new version, which a
-        // session does when it runs an operation. Sessions idle in the pool would stall it, so
-        // nudge the idle ones, then give it a moment (a tight loop here burned a core).
-        while (!checkpoint.IsCompleted)
-        {
-            _sessions.RefreshIdle();
-            await Task.WhenAny(checkpoint, Task.Delay(1)).ConfigureAwait(false);
-        }
-        var (success, _) = await checkpoint.ConfigureAwait(false);
-        if (!success) throw new InvalidOperationException("FASTER refused the checkpoint.");
+        uint hash = 2166136261;
+        foreach (var b in key) hash = (hash ^ b) * 16777619;
+        return _stripes[hash % StripeCount];
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _sessions.Dispose();
         _kv.Dispose();
-        _log.Dispose();
+        _wal.Dispose();
     }
 }

@@ -7,17 +7,17 @@ namespace FastChat.Server.Storage;
 /// <summary>Something that acknowledges work once a commit covers it.</summary>
 internal interface ICommitWaiter
 {
-    /// <summary>Called under the commit lock just before the checkpoint starts: note what it will cover.</summary>
+    /// <summary>Called under the commit lock just before the commit starts: note what it will cover.</summary>
     void CaptureCommitPoint();
 
-    /// <summary>Called after the checkpoint is durable.</summary>
+    /// <summary>Called after the commit is durable.</summary>
     void OnCommitted();
 }
 
 /// <summary>
-/// Group commit. Writers finish their FASTER operation, then enlist (<see cref="Enlist"/>); the
-/// loop swaps the enlisted batch under a lock and takes one checkpoint, which covers every
-/// operation completed before the swap, then tells the batch. Nothing is acknowledged early.
+/// Group commit. Writers finish their store write, then enlist (<see cref="Enlist"/>); the loop
+/// swaps the enlisted batch under a lock and commits the write-ahead log once, which covers every
+/// write completed before the swap, then tells the batch. Nothing is acknowledged early.
 /// </summary>
 internal sealed class GroupCommit : IDisposable
 {
@@ -106,7 +106,7 @@ internal sealed class GroupCommit : IDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _store.CheckpointAsync().ConfigureAwait(false);
+            await _store.CommitAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -5,54 +5,64 @@ namespace FastChat.Server.Storage;
 using StoreSession = ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, Empty, SpanByteFunctions<Empty>>;
 
 /// <summary>
-/// A fixed set of FASTER sessions (a session is single-threaded), created up front: a slot is
-/// taken with one CAS and never more sessions exist than slots, so a checkpoint knows every
-/// session it must wait for and can nudge the idle ones.
+/// FASTER sessions (a session is single-threaded), each taken with one CAS. When all are busy a
+/// new one is added rather than waiting: an operation can wait on I/O that needs a thread-pool
+/// thread, and threads spinning here for a session could starve the pool.
 /// </summary>
 internal sealed class SessionPool : IDisposable
 {
-    private readonly StoreSession[] _sessions;
-    private readonly int[] _busy;
+    private const int Capacity = 1024;
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly StoreSession?[] _sessions = new StoreSession?[Capacity];
+    private readonly int[] _busy = new int[Capacity];
+    private readonly Lock _grow = new();
+    private int _count;
 
-    public SessionPool(FasterKV<SpanByte, SpanByte> kv, int size)
+    public SessionPool(FasterKV<SpanByte, SpanByte> kv, int initial)
     {
-        _sessions = new StoreSession[size];
-        _busy = new int[size];
-        for (int i = 0; i < size; i++) _sessions[i] = kv.For(new SpanByteFunctions<Empty>()).NewSession<SpanByteFunctions<Empty>>();
+        _kv = kv;
+        for (int i = 0; i < initial; i++) _sessions[i] = NewSession();
+        _count = initial;
     }
+
+    public int Count => Volatile.Read(ref _count);
 
     public int Rent()
     {
-        int start = (int)((uint)Environment.CurrentManagedThreadId % (uint)_sessions.Length);
         var spin = new SpinWait();
         while (true)
         {
-            for (int i = 0; i < _sessions.Length; i++)
+            int count = Volatile.Read(ref _count);
+            int start = (int)((uint)Environment.CurrentManagedThreadId % (uint)count);
+            for (int i = 0; i < count; i++)
             {
-                int slot = (start + i) % _sessions.Length;
+                int slot = (start + i) % count;
                 if (Interlocked.CompareExchange(ref _busy[slot], 1, 0) == 0) return slot;
             }
-            spin.SpinOnce();
+            lock (_grow)
+            {
+                if (_count < Capacity)
+                {
+                    int slot = _count;
+                    _busy[slot] = 1;
+                    _sessions[slot] = NewSession();
+                    Volatile.Write(ref _count, slot + 1);
+                    return slot;
+                }
+            }
+            spin.SpinOnce(); // 1024 sessions in use at once: wait for one
         }
     }
 
-    public StoreSession this[int slot] => _sessions[slot];
+    public StoreSession this[int slot] => _sessions[slot]!;
 
     public void Return(int slot) => Volatile.Write(ref _busy[slot], 0);
 
-    /// <summary>Runs a refresh on every session not in use right now.</summary>
-    public void RefreshIdle()
-    {
-        for (int slot = 0; slot < _sessions.Length; slot++)
-        {
-            if (Interlocked.CompareExchange(ref _busy[slot], 1, 0) != 0) continue;
-            try { _sessions[slot].Refresh(); }
-            finally { Return(slot); }
-        }
-    }
+    private StoreSession NewSession() => _kv.For(new SpanByteFunctions<Empty>()).NewSession<SpanByteFunctions<Empty>>();
 
     public void Dispose()
     {
-        foreach (var session in _sessions) session.Dispose();
+        int count = Volatile.Read(ref _count);
+        for (int i = 0; i < count; i++) _sessions[i]?.Dispose();
     }
 }

@@ -5,14 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace FastChat.Server.Storage;
 
 /// <summary>
-/// Keeps the FASTER log from growing without bound. Every message leaves dead records behind
-/// (the delivered entry's tombstone, superseded queue heads and high-water marks), so when the
-/// log spans more than the threshold, its older half is compacted: live records move to the
-/// tail, the begin address moves up, and the next commit truncates the file.
+/// Keeps the store's two logs bounded. Every message leaves dead records behind (the delivered
+/// entry's delete, superseded queue heads and high-water marks): the write-ahead log is rewritten
+/// as a snapshot of the live state once it outgrows the threshold (and twice its last rewritten
+/// size), and the KV's own log has its older half compacted past the threshold.
 /// </summary>
-internal sealed class StoreCompactor(FasterStore store, GroupCommit commit, FastChatOptions options, ILogger<StoreCompactor> logger)
+internal sealed class StoreCompactor(FasterStore store, FastChatOptions options, ILogger<StoreCompactor> logger)
     : BackgroundService
 {
+    private long _lastRewriteBytes;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         long threshold = options.CompactionThresholdMegabytes * 1024L * 1024L;
@@ -21,20 +23,33 @@ internal sealed class StoreCompactor(FasterStore store, GroupCommit commit, Fast
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                long begin = store.BeginAddress, tail = store.TailAddress;
-                if (tail - begin < threshold) continue;
                 try
                 {
-                    long compacted = store.Compact(begin + (tail - begin) / 2);
-                    commit.MarkDirty();
-                    logger.LogInformation("Compacted store log {Begin} -> {NewBegin} (tail {Tail}).", begin, compacted, store.TailAddress);
+                    await CompactAsync(threshold).ConfigureAwait(false);
                 }
-                catch (Exception ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogError(ex, "Store compaction failed; will retry.");
                 }
             }
         }
         catch (OperationCanceledException) { }
+    }
+
+    private async Task CompactAsync(long threshold)
+    {
+        long walBytes = store.WalBytes;
+        if (walBytes > Math.Max(threshold, 2 * _lastRewriteBytes))
+        {
+            long copied = await store.RewriteLogAsync().ConfigureAwait(false);
+            _lastRewriteBytes = store.WalBytes;
+            logger.LogInformation("Rewrote the write-ahead log: {Before} -> {After} bytes, {Records} live records.", walBytes, _lastRewriteBytes, copied);
+        }
+        long begin = store.KvBeginAddress, tail = store.KvTailAddress;
+        if (tail - begin > threshold)
+        {
+            long compacted = store.CompactIndex(begin + (tail - begin) / 2);
+            logger.LogInformation("Compacted the index log {Begin} -> {NewBegin} (tail {Tail}).", begin, compacted, tail);
+        }
     }
 }

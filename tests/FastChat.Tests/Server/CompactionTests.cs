@@ -8,7 +8,7 @@ namespace FastChat.Tests.Server;
 public class CompactionTests
 {
     [Fact]
-    public async Task Compaction_reclaims_the_log_and_keeps_queued_messages()
+    public async Task Compaction_rewrites_the_wal_compacts_the_index_and_keeps_queued_messages()
     {
         var data = TempDirectory.Create();
         var carolKey = TestClient.NewKey();
@@ -26,12 +26,15 @@ public class CompactionTests
             await using var bob = await TestClient.ConnectAsync(server.Port, "bob");
             for (int i = 0; i < 10; i++) await alice.Client.SendAsync("carol", Encoding.UTF8.GetBytes($"keep {i}"));
             // Traffic that is delivered and deleted: dead records for the compactor.
-            var payload = new byte[1000];
-            for (int round = 0; round < 30; round++)
+            // More than the index's 16 MB in memory, so its log spills to disk and can be compacted.
+            var payload = new byte[4000];
+            for (int round = 0; round < 60; round++)
                 await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => alice.Client.SendAsync("bob", payload)));
-            await bob.WaitForMessagesAsync(3000, TimeSpan.FromSeconds(30));
-            long begin = store.BeginAddress;
-            await Eventually.TrueAsync(() => store.BeginAddress > begin, TimeSpan.FromSeconds(15), "the compactor never moved the begin address");
+            await bob.WaitForMessagesAsync(6000, TimeSpan.FromSeconds(60));
+            long walBegin = store.WalBeginAddress, kvBegin = store.KvBeginAddress;
+            await Eventually.TrueAsync(() => store.WalBeginAddress > walBegin, TimeSpan.FromSeconds(15), "the write-ahead log was never rewritten");
+            await Eventually.TrueAsync(() => store.KvBeginAddress > kvBegin, TimeSpan.FromSeconds(15), "the index log was never compacted");
+            Assert.True(store.WalBytes < 1024 * 1024, $"WAL still {store.WalBytes} bytes after the rewrite");
         }
         await using (var server = await TestServer.StartAsync(Configure, data))
         {

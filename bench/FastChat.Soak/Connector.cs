@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace FastChat.Soak;
+
+/// <summary>Opens many authenticated connections in parallel, spread over loopback source addresses.</summary>
+internal static class Connector
+{
+    public static async Task<(LeanConnection?[] Connections, int Failed, double Seconds)> OpenManyAsync(
+        IPEndPoint server, IReadOnlyList<string> users, SourceAddresses sources, int parallelism, string label)
+    {
+        var opened = new LeanConnection?[users.Count];
+        int done = 0, failed = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var progress = new Timer(_ => Console.Error.Write($"\r{label}: {Volatile.Read(ref done)}/{users.Count} connected, {Volatile.Read(ref failed)} failed   "), null, 0, 500);
+        await Parallel.ForAsync(0, users.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+        {
+            try
+            {
+                opened[i] = await LeanConnection.OpenAsync(server, sources.For(i), users[i], ct);
+                Interlocked.Increment(ref done);
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+        double seconds = watch.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"\r{label}: {done}/{users.Count} connected in {seconds:F1} s, {failed} failed          ");
+        return (opened, failed, seconds);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using HdrHistogram;
+
+namespace FastChat.Soak;
+
+/// <summary>
+/// <c>throughput --pairs P --seconds S --size B --window W [--idle N]</c>: P sender → receiver
+/// pairs, each sender keeping at most W messages in flight (sent, not yet received); 2 s warm-up,
+/// then S seconds counted. Reports delivered msgs/s, latency percentiles (µs), server CPU per
+/// message, and lost / duplicated / reordered / corrupted counts, plus a per-second series.
+/// </summary>
+internal static class ThroughputMode
+{
+    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, SourceAddresses sources)
+    {
+        if (o.Size < Pair.MinimumSize) throw new ArgumentException($"--size must be at least {Pair.MinimumSize}");
+        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var idle = o.Idle > 0
+            ? (await Connector.OpenManyAsync(endpoint, Enumerable.Range(0, o.Idle).Select(i => $"{o.UserPrefix}i{i}").ToArray(), sources, o.Parallelism, "idle")).Connections
+            : [];
+        var names = Enumerable.Range(0, o.Pairs).Select(i => $"{o.UserPrefix}{SoakNames.Receiver}{i}")
+            .Concat(Enumerable.Range(0, o.Pairs).Select(i => $"{o.UserPrefix}{SoakNames.Sender}{i}")).ToArray();
+        var (connections, failed, _) = await Connector.OpenManyAsync(endpoint, names, sources, o.Parallelism, "pairs");
+        if (failed > 0) throw new InvalidOperationException($"{failed} pair connections failed");
+
+        ulong firstId = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000; // above any earlier run's ids
+        var pairs = new Pair[o.Pairs];
+        var pumps = new List<ConnectionPump>();
+        var recorder = new Recorder(1, 60_000_000, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+        bool measuring = false;
+        Recorder? Latency() => Volatile.Read(ref measuring) ? recorder : null;
+        using var stop = new CancellationTokenSource();
+        var tasks = new List<Task>();
+        for (int i = 0; i < o.Pairs; i++)
+        {
+            var receiverIo = new RecordIo(connections[i]!);
+            var senderIo = new RecordIo(connections[o.Pairs + i]!);
+            pairs[i] = new Pair(i, o.UserPrefix, senderIo, o.Window, o.Size, firstId);
+            var receiverPump = new ConnectionPump(receiverIo, pairs[i], Latency);
+            var senderPump = new ConnectionPump(senderIo, null, Latency);
+            pumps.Add(senderPump);
+            tasks.Add(Task.Run(() => receiverPump.RunAsync(stop.Token)));
+            tasks.Add(Task.Run(() => senderPump.RunAsync(stop.Token)));
+            var pair = pairs[i];
+            tasks.Add(Task.Run(() => pair.SendLoopAsync(stop.Token)));
+        }
+
+        long Delivered() { long sum = 0; foreach (var p in pairs) sum += p.Received; return sum; }
+
+        // Warm-up.
+        for (int s = 0; s < 2; s++) { await Task.Delay(1000); Console.Error.Write($"\rwarm-up {s + 1}/2 s: {Delivered()} delivered   "); }
+        Volatile.Write(ref measuring, true);
+        recorder.Reset();
+        var before = ProcessSample.Take(server.Pid);
+        long deliveredBefore = Delivered();
+        var total = new LongHistogram(60_000_000, 3);
+        var series = new JsonArray();
+        long last = deliveredBefore;
+        for (int s = 0; s < o.Seconds; s++)
+        {
+            await Task.Delay(1000);
+            var interval = recorder.GetIntervalHistogram();
+            total.Add(interval);
+            long now = Delivered();
+            series.Add(new JsonObject
+            {
+                ["second"] = s + 1,
+                ["msgs"] = now - last,
+                ["p50_us"] = interval.TotalCount > 0 ? interval.GetValueAtPercentile(50) : 0,
+                ["p99_us"] = interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) : 0,
+            });
+            Console.Error.Write($"\rmeasuring {s + 1}/{o.Seconds} s: {now - last} msgs/s, p99 {(interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) : 0)} µs     ");
+            last = now;
+        }
+        var after = ProcessSample.Take(server.Pid);
+        long delivered = Delivered() - deliveredBefore;
+        Volatile.Write(ref measuring, false);
+
+        // Stop sending, let what is in flight land, then count.
+        foreach (var pair in pairs) pair.StopSending();
+        var drain = System.Diagnostics.Stopwatch.StartNew();
+        while (drain.Elapsed < TimeSpan.FromSeconds(30) && pairs.Any(p => p.Received < p.Sent)) await Task.Delay(20);
+        double drainSeconds = drain.Elapsed.TotalSeconds;
+        foreach (var pair in pairs) pair.SettleLosses();
+        if (pairs.Any(p => p.Lost > 0))
+        {
+            var p0 = pairs.First(p => p.Lost > 0);
+            Console.Error.WriteLine($"\nfirst pair with losses: sent {p0.Sent} received {p0.Received}; pairs with losses: {pairs.Count(p => p.Lost > 0)}");
+        }
+        stop.Cancel();
+        try { await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(5)); } catch (Exception) { }
+        Console.Error.WriteLine();
+        foreach (var c in connections) c?.Dispose();
+        foreach (var c in idle) c?.Dispose();
+
+        double seconds = (after.At - before.At).TotalSeconds;
+        double cpu = after.CpuSeconds - before.CpuSeconds;
+        return new JsonObject
+        {
+            ["mode"] = "throughput",
+            ["pairs"] = o.Pairs,
+            ["window"] = o.Window,
+            ["size"] = o.Size,
+            ["idle"] = o.Idle,
+            ["seconds"] = Math.Round(seconds, 3),
+            ["delivered"] = delivered,
+            ["msgs_per_second"] = Math.Round(delivered / seconds, 0),
+            ["latency_p50_us"] = total.GetValueAtPercentile(50),
+            ["latency_p99_us"] = total.GetValueAtPercentile(99),
+            ["latency_p999_us"] = total.GetValueAtPercentile(99.9),
+            ["latency_max_us"] = total.GetMaxValue(),
+            ["server_cpu_seconds"] = Math.Round(cpu, 3),
+            ["server_cpu_us_per_msg"] = delivered == 0 ? 0 : Math.Round(cpu * 1e6 / delivered, 2),
+            ["server_rss_bytes"] = after.RssBytes,
+            ["sent_total"] = pairs.Sum(p => p.Sent),
+            ["received_total"] = pairs.Sum(p => p.Received),
+            ["lost"] = pairs.Sum(p => p.Lost),
+            ["duplicated"] = pairs.Sum(p => p.Duplicated),
+            ["reordered"] = pairs.Sum(p => p.Reordered),
+            ["corrupted"] = pairs.Sum(p => p.Corrupted),
+            ["server_acks"] = pumps.Sum(p => p.ServerAcks),
+            ["drain_seconds"] = Math.Round(drainSeconds, 3),
+            ["series"] = series,
+        };
+    }
+}

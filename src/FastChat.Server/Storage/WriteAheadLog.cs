@@ -1,0 +1,83 @@
+using System.Buffers;
+using FASTER.core;
+
+namespace FastChat.Server.Storage;
+
+internal enum WalOp : byte
+{
+    Upsert = 1,
+    Delete = 2,
+}
+
+/// <summary>
+/// The durable record of every change, a FASTER log: <c>op u8 | key length u8 | key | value</c>.
+/// Group commit is one <see cref="CommitAsync"/> for everything appended before it. On start the
+/// committed log is replayed into a fresh <see cref="KvIndex"/>.
+/// </summary>
+internal sealed class WriteAheadLog : IDisposable
+{
+    private const int StackRecord = 512;
+    private readonly FasterLog _log;
+    private readonly IDevice _device;
+
+    public WriteAheadLog(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"), preallocateFile: false);
+        _log = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = _device,
+            LogCommitDir = Path.Combine(directory, "commits"),
+            PageSizeBits = 22,
+            MemorySizeBits = 26,
+            SegmentSizeBits = 30,
+        });
+    }
+
+    public long BeginAddress => _log.BeginAddress;
+    public long TailAddress => _log.TailAddress;
+
+    public void Append(WalOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        int length = 2 + key.Length + value.Length;
+        byte[]? rented = null;
+        Span<byte> record = length <= StackRecord ? stackalloc byte[StackRecord] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        record[0] = (byte)op;
+        record[1] = checked((byte)key.Length);
+        key.CopyTo(record[2..]);
+        value.CopyTo(record[(2 + key.Length)..]);
+        _log.Enqueue(record[..length]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    /// <summary>Durable once this completes: everything appended before the call.</summary>
+    public ValueTask CommitAsync() => _log.CommitAsync();
+
+    public delegate void ReplayHandler(WalOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>Applies every committed record in order; returns how many.</summary>
+    public long Replay(ReplayHandler apply)
+    {
+        long count = 0;
+        using var iterator = _log.Scan(_log.BeginAddress, _log.TailAddress);
+        while (iterator.GetNext(out byte[] entry, out int length, out _))
+        {
+            var record = entry.AsSpan(0, length);
+            if (length < 2 || record[0] is not ((byte)WalOp.Upsert or (byte)WalOp.Delete) || length < 2 + record[1])
+                throw new InvalidDataException($"Corrupt write-ahead log record at entry {count}.");
+            int keyLength = record[1];
+            apply((WalOp)record[0], record.Slice(2, keyLength), record[(2 + keyLength)..]);
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Drops everything before <paramref name="address"/>; takes effect on disk with the next commit.</summary>
+    public void TruncateUntil(long address) => _log.TruncateUntil(address);
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _device.Dispose();
+    }
+}
