@@ -18,6 +18,9 @@ internal sealed class LeanConnection : IDisposable
     public Socket Socket { get; }
     public NoiseTransport Transport { get; } = new();
 
+    /// <summary>Frames that followed WELCOME in its record (a backlog starts right behind it).</summary>
+    public byte[] Leftover { get; private set; } = [];
+
     private LeanConnection(Socket socket) => Socket = socket;
 
     public static async Task<LeanConnection> OpenAsync(IPEndPoint server, IPAddress source, string user, CancellationToken ct)
@@ -65,23 +68,33 @@ internal sealed class LeanConnection : IDisposable
         // WELCOME (registration required on a fresh server) → REGISTER → WELCOME authenticated.
         var first = await ReceiveRecordAsync(ct);
         if (first[0] != (byte)FrameType.Welcome) throw new InvalidOperationException($"expected WELCOME, got 0x{first[0]:x2}");
-        if (!WelcomeBody.TryParse(first.AsSpan(4), out var welcome)) throw new InvalidOperationException("bad WELCOME");
-        if (welcome.State == WelcomeState.Authenticated) return;
+        if (!WelcomeBody.TryParse(first.AsSpan(4, FrameLength(first, 0) - 4), out var welcome)) throw new InvalidOperationException("bad WELCOME");
+        if (welcome.State == WelcomeState.Authenticated)
+        {
+            Leftover = first[FrameLength(first, 0)..];
+            return;
+        }
         await SendRecordAsync(ControlFrames.Encode(new RegisterBody(null)), ct);
         while (true)
         {
             var record = await ReceiveRecordAsync(ct);
             if (HasFrame(record, FrameType.Disconnect)) throw new InvalidOperationException("registration refused");
-            if (HasFrame(record, FrameType.Welcome)) return;
+            int welcomeAt = FrameOffset(record, FrameType.Welcome);
+            if (welcomeAt < 0) continue;
+            Leftover = record[(welcomeAt + FrameLength(record, welcomeAt))..];
+            return;
         }
     }
 
-    private static bool HasFrame(byte[] record, FrameType type)
+    private static bool HasFrame(byte[] record, FrameType type) => FrameOffset(record, type) >= 0;
+
+    private static int FrameLength(byte[] record, int offset) => 4 + ((record[offset + 2] << 8) | record[offset + 3]);
+
+    private static int FrameOffset(byte[] record, FrameType type)
     {
-        var reader = new FrameReader(record);
-        while (reader.TryRead(out var frame, out _))
-            if (frame.Type == (byte)type) return true;
-        return false;
+        for (int offset = 0; offset + 4 <= record.Length; offset += FrameLength(record, offset))
+            if (record[offset] == (byte)type) return offset;
+        return -1;
     }
 
     public async Task SendRecordAsync(byte[] plaintext, CancellationToken ct)

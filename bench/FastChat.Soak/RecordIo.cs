@@ -26,6 +26,8 @@ internal sealed class RecordIo(LeanConnection connection)
 
     public int DataSpace => _data.Length - _dataCount;
 
+    public LeanConnection Connection => connection;
+
     public Span<byte> Reserve(int length) => _data.AsSpan(_dataCount, length);
     public void Commit(int length) => _dataCount += length;
 

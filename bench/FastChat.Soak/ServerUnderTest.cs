@@ -30,7 +30,9 @@ internal sealed partial class ServerUnderTest : IDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
         foreach (var arg in new[] { "--FastChat:Port=0", "--FastChat:ListenAddress=127.0.0.1", $"--FastChat:DataDirectory={data}",
-                     "--FastChat:OpenRegistration=true", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" }.Concat(extraArgs))
+                     "--FastChat:OpenRegistration=true", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+                     // One harness connection can stand for many clients (offline mode's single sender).
+                     "--FastChat:MaxFramesPerSecond=10000000", "--FastChat:FrameBurst=10000000" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
