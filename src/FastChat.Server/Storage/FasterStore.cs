@@ -91,8 +91,11 @@ internal sealed class FasterStore : IDisposable
             lock (StripeOf(key))
             {
                 int n = _kv.Read(key, buffer);
-                if (n < 0) continue; // deleted since the scan
-                _wal.Append(WalOp.Upsert, key, buffer.AsSpan(0, n));
+                if (n == -1) continue; // deleted since the scan
+                // Values never exceed a record, but never drop one that would.
+                var value = n >= 0 ? buffer.AsSpan(0, n) : _kv.Read(key);
+                if (value.IsEmpty && n < -1) continue;
+                _wal.Append(WalOp.Upsert, key, value);
                 copied++;
             }
         }
