@@ -10,6 +10,10 @@ internal sealed partial class ClientConnection
     private long _tokens;
     private long _tokenTicks;
     private Protocol.Frames.RegisterBody? _pendingRegister;
+    private volatile bool _serverWorking;
+
+    /// <summary>True while the server itself is handling a request of this connection.</summary>
+    public bool ServerWorking => _serverWorking;
 
     /// <summary>Reads length-prefixed records, decrypts each into a pooled buffer and dispatches its frames.</summary>
     private async Task ReceiveLoopAsync()
@@ -37,7 +41,14 @@ internal sealed partial class ClientConnection
             if (_pendingRegister is { } register)
             {
                 _pendingRegister = null;
-                await HandleRegisterAsync(register).ConfigureAwait(false);
+                // The client waits on us here (code sender, durable commit): not its idleness.
+                _serverWorking = true;
+                try { await HandleRegisterAsync(register).ConfigureAwait(false); }
+                finally
+                {
+                    Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+                    _serverWorking = false;
+                }
             }
             if (!keepGoing || result.IsCompleted || result.IsCanceled) break;
         }

@@ -30,7 +30,7 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, IOptions<Fa
                         case ConnectionState.Handshaking when now - connection.OpenedTicks > handshakeMs:
                             connection.Abort("handshake timeout");
                             break;
-                        case ConnectionState.Registering or ConnectionState.Authenticated:
+                        case ConnectionState.Registering or ConnectionState.Authenticated when !connection.ServerWorking:
                             long quiet = now - connection.LastReceiveTicks;
                             if (quiet > idleMs) connection.Close(ErrorCode.IdleTimeout, "no traffic within the idle timeout");
                             else if (quiet > keepaliveMs && !connection.PingOutstanding) connection.SendPing();
