@@ -23,6 +23,7 @@ internal sealed partial class ClientConnection : ICommitWaiter
     private void Accept(ulong messageId)
     {
         _highWater = messageId;
+        if (LoadRejectionsIfAny()) ForgetRejection(messageId);
         Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
         Span<byte> value = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);

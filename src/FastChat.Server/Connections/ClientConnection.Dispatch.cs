@@ -45,26 +45,18 @@ internal sealed partial class ClientConnection
     private bool HandleSend(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseSend(body, out ulong messageId, out var to, out var payload)) return Malformed("SEND");
-        if (messageId <= _highWater)
-        {
-            Reacknowledge();
-            return true;
-        }
+        if (messageId <= _highWater) return Retried(messageId);
         if (payload.Length > _server.Options.MaxPayloadBytes)
-            return WriteError(ErrorCode.PayloadTooLarge, messageId, "payload larger than the server's maximum");
-        if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return WriteError(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
+            return Refuse(ErrorCode.PayloadTooLarge, messageId, "payload larger than the server's maximum");
+        if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return Refuse(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
         return Routed(_server.Router.Route(to, DeliveryKind.Message, messageId, _userBytes, UserName, payload), messageId);
     }
 
     private bool HandleRead(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId)) return Malformed("READ");
-        if (messageId <= _highWater)
-        {
-            Reacknowledge();
-            return true;
-        }
-        if (!FastChat.Protocol.Wire.UserName.IsValid(peer)) return WriteError(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name");
+        if (messageId <= _highWater) return Retried(messageId);
+        if (!FastChat.Protocol.Wire.UserName.IsValid(peer)) return Refuse(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name");
         return Routed(_server.Router.Route(peer, DeliveryKind.ReadReceipt, readId, _userBytes, UserName, default), messageId);
     }
 
@@ -76,11 +68,11 @@ internal sealed partial class ClientConnection
                 Accept(messageId);
                 return true;
             case RouteResult.UnknownRecipient:
-                return WriteError(ErrorCode.UnknownRecipient, messageId, "no such user");
+                return Refuse(ErrorCode.UnknownRecipient, messageId, "no such user");
             case RouteResult.QueueFull:
-                return WriteError(ErrorCode.QueueFull, messageId, "the recipient's queue is full");
+                return Refuse(ErrorCode.QueueFull, messageId, "the recipient's queue is full");
             default:
-                return WriteError(ErrorCode.InternalError, messageId, "recipient's server unavailable");
+                return Refuse(ErrorCode.InternalError, messageId, "recipient's server unavailable");
         }
     }
 
@@ -91,6 +83,21 @@ internal sealed partial class ClientConnection
         if (status != AckStatus.BeyondDelivered) return true;
         Close(ErrorCode.ProtocolError, "DELIVERY_ACK beyond what was delivered");
         return false;
+    }
+
+    /// <summary>An id at or below the high-water mark: refused before, or accepted and acknowledged again.</summary>
+    private bool Retried(ulong messageId)
+    {
+        if (TryGetRejection(messageId, out var code)) return WriteError(code, messageId, "this message was refused before");
+        Reacknowledge();
+        return true;
+    }
+
+    /// <summary>Refuses one message for good: ERROR now, and remembered for a retry of the same id.</summary>
+    private bool Refuse(ErrorCode code, ulong messageId, string message)
+    {
+        RememberRejection(messageId, code);
+        return WriteError(code, messageId, message);
     }
 
     private bool Malformed(string what)

@@ -14,10 +14,12 @@ internal static class StoreKeys
     private const byte QueueMeta = (byte)'M';
     private const byte QueueItem = (byte)'Q';
     private const byte HighWater = (byte)'H';
+    private const byte Rejected = (byte)'R';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
     public static int HighWaterKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, HighWater, user);
+    public static int RejectedKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Rejected, user);
 
     public static int ItemKey(Span<byte> key, ReadOnlySpan<byte> user, ulong sequence)
     {

@@ -108,6 +108,38 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task A_refused_id_retried_after_a_later_accepted_one_gets_its_error_again_not_an_ack()
+    {
+        await using var server = await TestServer.StartAsync();
+        await (await TestClient.ConnectAsync(server.Port, "bob")).DisposeAsync();
+        var key = TestClient.NewKey();
+        await (await TestClient.ConnectAsync(server.Port, "alice", key)).DisposeAsync();
+        var send = new byte[64];
+        var (first, _) = await RawConnection.HandshakeAsync(server.Port, "alice", key);
+        await using (first)
+        {
+            int n = MessageFrames.WriteSend(send, 5, "nobody"u8, "lost?"u8);
+            await first.WriteRecordAsync(send[..n]);
+            await first.ReadUntilAsync(FrameType.Error);
+            n = MessageFrames.WriteSend(send, 6, "bob"u8, "fine"u8);
+            await first.WriteRecordAsync(send[..n]);
+            await first.ReadUntilAsync(FrameType.ServerAck);
+        }
+        // A client that never saw the ERROR resends id 5 on a new connection.
+        var (second, _) = await RawConnection.HandshakeAsync(server.Port, "alice", key);
+        await using (second)
+        {
+            int n = MessageFrames.WriteSend(send, 5, "nobody"u8, "lost?"u8);
+            await second.WriteRecordAsync(send[..n]);
+            var seen = new List<(byte Type, byte[] Body)>();
+            Assert.True(ErrorBody.TryParse(await second.ReadUntilAsync(FrameType.Error, seen), out var error));
+            Assert.Equal(5UL, error.RefId);
+            Assert.Equal(ErrorCode.UnknownRecipient, error.Code);
+            Assert.DoesNotContain(seen, f => f.Type == (byte)FrameType.ServerAck); // the ERROR comes before any ack covering 5
+        }
+    }
+
+    [Fact]
     public async Task Client_resends_unacked_messages_after_a_server_restart()
     {
         var data = TempDirectory.Create();
