@@ -68,32 +68,38 @@ internal sealed class LeanConnection : IDisposable
         // WELCOME (registration required on a fresh server) → REGISTER → WELCOME authenticated.
         var first = await ReceiveRecordAsync(ct);
         if (first[0] != (byte)FrameType.Welcome) throw new InvalidOperationException($"expected WELCOME, got 0x{first[0]:x2}");
-        if (!WelcomeBody.TryParse(first.AsSpan(4, FrameLength(first, 0) - 4), out var welcome)) throw new InvalidOperationException("bad WELCOME");
+        int afterWelcome = EndOfFrame(first, FrameType.Welcome, out var welcome);
+        if (welcome is null) throw new InvalidOperationException("bad WELCOME");
         if (welcome.State == WelcomeState.Authenticated)
         {
-            Leftover = first[FrameLength(first, 0)..];
+            Leftover = first[afterWelcome..];
             return;
         }
         await SendRecordAsync(ControlFrames.Encode(new RegisterBody(null)), ct);
         while (true)
         {
             var record = await ReceiveRecordAsync(ct);
-            if (HasFrame(record, FrameType.Disconnect)) throw new InvalidOperationException("registration refused");
-            int welcomeAt = FrameOffset(record, FrameType.Welcome);
-            if (welcomeAt < 0) continue;
-            Leftover = record[(welcomeAt + FrameLength(record, welcomeAt))..];
+            if (EndOfFrame(record, FrameType.Disconnect, out _) >= 0) throw new InvalidOperationException("registration refused");
+            afterWelcome = EndOfFrame(record, FrameType.Welcome, out _);
+            if (afterWelcome < 0) continue;
+            Leftover = record[afterWelcome..];
             return;
         }
     }
 
-    private static bool HasFrame(byte[] record, FrameType type) => FrameOffset(record, type) >= 0;
-
-    private static int FrameLength(byte[] record, int offset) => 4 + ((record[offset + 2] << 8) | record[offset + 3]);
-
-    private static int FrameOffset(byte[] record, FrameType type)
+    /// <summary>Offset just past the first frame of <paramref name="type"/> in a record, or -1; its WELCOME body if it is one.</summary>
+    private static int EndOfFrame(byte[] record, FrameType type, out WelcomeBody? welcome)
     {
-        for (int offset = 0; offset + 4 <= record.Length; offset += FrameLength(record, offset))
-            if (record[offset] == (byte)type) return offset;
+        welcome = null;
+        var reader = new FrameReader(record);
+        int end = 0;
+        while (reader.TryRead(out var frame, out _))
+        {
+            end += ProtocolLimits.FrameHeaderLength + frame.Body.Length;
+            if (frame.Type != (byte)type) continue;
+            if (type == FrameType.Welcome && WelcomeBody.TryParse(frame.Body, out var body)) welcome = body;
+            return end;
+        }
         return -1;
     }
 

@@ -55,13 +55,7 @@ internal sealed class RecordIo(LeanConnection connection)
         int wire = 0, offset = 0;
         while (offset < count)
         {
-            int length = 0;
-            while (offset + length < count)
-            {
-                int frame = ProtocolLimits.FrameHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(plain.AsSpan(offset + length + 2));
-                if (length + frame > ProtocolLimits.MaxRecordPlaintext) break;
-                length += frame;
-            }
+            int length = FrameHeader.RecordCut(plain.AsSpan(offset, count - offset));
             int sealedLength = length + NoiseConstants.TagLength;
             RecordFraming.WriteLength(_wire.AsSpan(wire), sealedLength);
             connection.Transport.Encrypt(plain.AsSpan(offset, length), _wire.AsSpan(wire + 2));

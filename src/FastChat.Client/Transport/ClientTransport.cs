@@ -122,7 +122,7 @@ public sealed class ClientTransport : IAsyncDisposable
             var rest = frames;
             while (!rest.IsEmpty)
             {
-                int take = RecordCut(rest.Span);
+                int take = FrameHeader.RecordCut(rest.Span);
                 int sealedLength = take + NoiseConstants.TagLength;
                 RecordFraming.WriteLength(output.AsSpan(written), sealedLength);
                 _noise.Encrypt(rest.Span[..take], output.AsSpan(written + RecordFraming.LengthPrefix));
@@ -136,18 +136,6 @@ public sealed class ClientTransport : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(output);
             _writeLock.Release();
         }
-    }
-
-    private static int RecordCut(ReadOnlySpan<byte> frames)
-    {
-        int length = 0;
-        while (length < frames.Length)
-        {
-            int frame = ProtocolLimits.FrameHeaderLength + ((frames[length + 2] << 8) | frames[length + 3]);
-            if (length + frame > ProtocolLimits.MaxRecordPlaintext) break;
-            length += frame;
-        }
-        return length;
     }
 
     public async ValueTask DisposeAsync()

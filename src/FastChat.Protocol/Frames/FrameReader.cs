@@ -46,6 +46,22 @@ public ref struct FrameReader(ReadOnlySpan<byte> record)
 
 public static class FrameHeader
 {
+    /// <summary>
+    /// How many leading bytes of <paramref name="frames"/> (whole frames back to back) go into one
+    /// record: as many whole frames as fit in a record's plaintext. Frames never span records.
+    /// </summary>
+    public static int RecordCut(ReadOnlySpan<byte> frames)
+    {
+        int length = 0;
+        while (length < frames.Length)
+        {
+            int frame = ProtocolLimits.FrameHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(frames[(length + 2)..]);
+            if (length + frame > ProtocolLimits.MaxRecordPlaintext) break;
+            length += frame;
+        }
+        return length;
+    }
+
     /// <summary>Writes a frame header; returns its length (4).</summary>
     public static int Write(Span<byte> destination, FrameType type, int bodyLength)
     {

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
+using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 
 namespace FastChat.Server.Connections;
@@ -80,26 +80,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         {
             while (true)
             {
-                byte[]? batch;
-                int count, frames;
-                lock (_outLock)
-                {
-                    batch = _outBuffer;
-                    count = _outCount;
-                    frames = _outFrames;
-                    if (batch is null || count == 0)
-                    {
-                        _flushScheduled = false;
-                        return;
-                    }
-                    _outBuffer = null;
-                    _outCount = 0;
-                    _outFrames = 0;
-                }
-                int wire;
-                try { wire = EncryptRecords(batch.AsSpan(0, count)); }
-                finally { ArrayPool<byte>.Shared.Return(batch); }
-                _server.Metrics.FramesSent(frames, wire);
+                if (!SealPendingBatch(markIdleWhenEmpty: true)) return;
                 var result = await _output.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
                 {
@@ -119,19 +100,34 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>Benchmarks only: the flush work item's job, on the calling thread.</summary>
     internal void FlushInline()
     {
+        if (!SealPendingBatch(markIdleWhenEmpty: false)) return;
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompleted) flush.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Takes every frame appended so far and seals it into the pipe (not yet flushed). False when
+    /// there was nothing; then, if asked, the flush work item is marked finished under the same lock.
+    /// </summary>
+    private bool SealPendingBatch(bool markIdleWhenEmpty)
+    {
         byte[]? batch;
         int count, frames;
         lock (_outLock)
         {
             (batch, count, frames) = (_outBuffer, _outCount, _outFrames);
+            if (batch is null || count == 0)
+            {
+                if (markIdleWhenEmpty) _flushScheduled = false;
+                return false;
+            }
             (_outBuffer, _outCount, _outFrames) = (null, 0, 0);
         }
-        if (batch is null) return;
-        int wire = EncryptRecords(batch.AsSpan(0, count));
-        ArrayPool<byte>.Shared.Return(batch);
+        int wire;
+        try { wire = EncryptRecords(batch.AsSpan(0, count)); }
+        finally { ArrayPool<byte>.Shared.Return(batch); }
         _server.Metrics.FramesSent(frames, wire);
-        var flush = _output.FlushAsync();
-        if (!flush.IsCompleted) flush.AsTask().GetAwaiter().GetResult();
+        return true;
     }
 
     /// <summary>Cuts the plaintext into records at frame boundaries and encrypts each into the pipe.</summary>
@@ -140,13 +136,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         int wire = 0;
         while (!frames.IsEmpty)
         {
-            int recordLength = 0;
-            while (recordLength < frames.Length)
-            {
-                int frameLength = ProtocolLimits.FrameHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(frames[(recordLength + 2)..]);
-                if (recordLength + frameLength > ProtocolLimits.MaxRecordPlaintext) break;
-                recordLength += frameLength;
-            }
+            int recordLength = FrameHeader.RecordCut(frames);
             int sealedLength = recordLength + Protocol.Noise.NoiseConstants.TagLength;
             int needed = RecordFraming.LengthPrefix + sealedLength;
             var span = _output.GetSpan();
