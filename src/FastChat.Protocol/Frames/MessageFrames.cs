@@ -85,10 +85,6 @@ public static class MessageFrames
         return H + body;
     }
 
-    /// <summary>Rewrites the sequence number of an encoded DELIVER frame (queued entries get theirs late).</summary>
-    public static void PatchDeliverSequence(Span<byte> frame, ulong sequence) =>
-        BinaryPrimitives.WriteUInt64BigEndian(frame[H..], sequence);
-
     public static bool TryParseDeliver(ReadOnlySpan<byte> body, out DeliverView view)
     {
         view = default;

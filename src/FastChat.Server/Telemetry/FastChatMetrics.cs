@@ -24,6 +24,7 @@ public sealed class FastChatMetrics : IDisposable
     private readonly Counter<long> _errors;
     private readonly Counter<long> _commits;
     private readonly Histogram<double> _commitMs;
+    private readonly Histogram<int> _commitBatch;
 
     public FastChatMetrics(IMeterFactory? factory = null)
     {
@@ -43,6 +44,7 @@ public sealed class FastChatMetrics : IDisposable
         _errors = _meter.CreateCounter<long>("fastchat.errors");
         _commits = _meter.CreateCounter<long>("fastchat.commits");
         _commitMs = _meter.CreateHistogram<double>("fastchat.commit.duration", "ms");
+        _commitBatch = _meter.CreateHistogram<int>("fastchat.commit.waiters", description: "Connections acknowledged by one group commit");
     }
 
     public void ConnectionOpened() { _connectionsOpened.Add(1); _connectionsActive.Add(1); }
@@ -57,7 +59,12 @@ public sealed class FastChatMetrics : IDisposable
     public void OfflineQueued() => _offlineQueued.Add(1);
     public void Delivered(int count) => _delivered.Add(count);
     public void Error(ErrorCode code) => _errors.Add(1, new KeyValuePair<string, object?>("code", ErrorNames.Of(code)));
-    public void Commit(TimeSpan duration, int waiters) { _commits.Add(1); _commitMs.Record(duration.TotalMilliseconds); }
+    public void Commit(TimeSpan duration, int waiters)
+    {
+        _commits.Add(1);
+        _commitMs.Record(duration.TotalMilliseconds);
+        _commitBatch.Record(waiters);
+    }
 
     public void Dispose() => _meter.Dispose();
 }
