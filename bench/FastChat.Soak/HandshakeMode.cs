@@ -10,30 +10,39 @@ namespace FastChat.Soak;
 /// </summary>
 internal static class HandshakeMode
 {
-    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, SourceAddresses sources)
+    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
+        var sources = o.SourceAddresses;
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var users = Enumerable.Range(0, o.Connections).Select(i => $"{o.UserPrefix}hs{i}").ToArray();
         var (registered, _, _) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "register");
         foreach (var c in registered) c?.Dispose();
         await Task.Delay(500); // let the server finish closing them
 
-        var before = ProcessSample.Take(server.Pid);
-        var (storm, failed, seconds) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "storm");
-        var after = ProcessSample.Take(server.Pid);
+        var before = await sync.SampleAsync("storm");
+        var (storm, failed, _) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "storm");
+        var after = await sync.SampleAsync("stormed");
         foreach (var c in storm) c?.Dispose();
-        int done = o.Connections - failed;
-        double cpu = after.CpuSeconds - before.CpuSeconds;
-        return new JsonObject
+        var result = new JsonObject
         {
             ["mode"] = "handshake",
-            ["conns"] = done,
+            ["conns"] = o.Connections - failed,
             ["failed"] = failed,
             ["parallel"] = o.Parallelism,
-            ["seconds"] = Math.Round(seconds, 3),
-            ["handshakes_per_second"] = Math.Round(done / seconds, 1),
-            ["server_cpu_seconds"] = Math.Round(cpu, 3),
-            ["server_cpu_us_per_handshake"] = done == 0 ? 0 : Math.Round(cpu * 1e6 / done, 1),
+            ["seconds"] = Math.Round((after.At - before.At).TotalSeconds, 3),
+            ["server_cpu_seconds"] = Math.Round(after.CpuSeconds - before.CpuSeconds, 3),
         };
+        Derive(result);
+        return result;
+    }
+
+    public static readonly MergeRules Rules = new(Shared: ["seconds", "server_cpu_seconds"], Max: [], Derive: Derive);
+
+    private static void Derive(JsonObject r)
+    {
+        long done = r["conns"].Integer();
+        double seconds = r["seconds"].Number(), cpu = r["server_cpu_seconds"].Number();
+        r["handshakes_per_second"] = seconds > 0 ? Math.Round(done / seconds, 1) : 0;
+        r["server_cpu_us_per_handshake"] = done == 0 ? 0 : Math.Round(cpu * 1e6 / done, 1);
     }
 }

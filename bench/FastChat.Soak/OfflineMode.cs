@@ -16,8 +16,9 @@ namespace FastChat.Soak;
 /// </summary>
 internal static class OfflineMode
 {
-    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, SourceAddresses sources)
+    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
+        var sources = o.SourceAddresses;
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var users = Enumerable.Range(0, o.Users).Select(i => $"{o.UserPrefix}off{i}").ToArray();
         var (registered, _, _) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "register");
@@ -32,8 +33,7 @@ internal static class OfflineMode
         var payload = new byte[Math.Max(16, o.Size)];
         ulong firstId = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         long window = Math.Max(1, o.Window), sent = 0;
-        var enqueueWatch = Stopwatch.StartNew();
-        var before = ProcessSample.Take(server.Pid);
+        var before = await sync.SampleAsync("enqueue");
         long Acked()
         {
             ulong last = Volatile.Read(ref senderPump.LastServerAck);
@@ -61,8 +61,7 @@ internal static class OfflineMode
             await senderIo.FlushAsync(stop.Token);
             Console.Error.Write($"\renqueue: {acked}/{o.Messages} acked   ");
         }
-        double enqueueSeconds = enqueueWatch.Elapsed.TotalSeconds;
-        var afterEnqueue = ProcessSample.Take(server.Pid);
+        var afterEnqueue = await sync.SampleAsync("enqueued");
         Console.Error.WriteLine();
 
         // Drain: every user connects and receives its share.
@@ -95,33 +94,45 @@ internal static class OfflineMode
             await Task.Delay(20);
             Console.Error.Write($"\rdrain: {Volatile.Read(ref received)}/{o.Messages}   ");
         }
-        double drainSeconds = drainWatch.Elapsed.TotalSeconds;
+        var afterDrain = await sync.SampleAsync("drained");
         await Task.Delay(500); // anything arriving late would be a duplicate: give it a chance to show
-        var afterDrain = ProcessSample.Take(server.Pid);
         Console.Error.WriteLine();
         stop.Cancel();
         foreach (var c in receivers) c?.Dispose();
         senders[0]!.Dispose();
 
-        return new JsonObject
+        var result = new JsonObject
         {
             ["mode"] = "offline",
             ["users"] = o.Users,
             ["msgs"] = o.Messages,
             ["window"] = window,
-            ["enqueue_seconds"] = Math.Round(enqueueSeconds, 3),
-            ["acked_enqueues_per_second"] = Math.Round(o.Messages / enqueueSeconds, 0),
-            ["server_cpu_us_per_enqueue"] = Math.Round((afterEnqueue.CpuSeconds - before.CpuSeconds) * 1e6 / o.Messages, 2),
-            ["drain_seconds"] = Math.Round(drainSeconds, 3),
-            ["drained_per_second"] = Math.Round(received / drainSeconds, 0),
-            ["server_cpu_us_per_drained"] = received == 0 ? 0 : Math.Round((afterDrain.CpuSeconds - afterEnqueue.CpuSeconds) * 1e6 / received, 2),
+            ["enqueue_seconds"] = Math.Round((afterEnqueue.At - before.At).TotalSeconds, 3),
+            ["server_cpu_enqueue_seconds"] = Math.Round(afterEnqueue.CpuSeconds - before.CpuSeconds, 3),
+            ["drain_seconds"] = Math.Round((afterDrain.At - afterEnqueue.At).TotalSeconds, 3),
+            ["server_cpu_drain_seconds"] = Math.Round(afterDrain.CpuSeconds - afterEnqueue.CpuSeconds, 3),
             ["received"] = received,
             ["missing"] = o.Messages - received,
             ["duplicated"] = duplicated,
             ["out_of_order"] = outOfOrder,
             ["misdelivered"] = misdelivered,
             ["drain_connect_failures"] = failed,
-            ["exactly_once"] = received == o.Messages && duplicated == 0 && outOfOrder == 0 && misdelivered == 0,
         };
+        Derive(result);
+        return result;
+    }
+
+    public static readonly MergeRules Rules = new(
+        Shared: ["enqueue_seconds", "server_cpu_enqueue_seconds", "drain_seconds", "server_cpu_drain_seconds"], Max: [], Derive: Derive);
+
+    private static void Derive(JsonObject r)
+    {
+        long msgs = r["msgs"].Integer(), received = r["received"].Integer();
+        double enqueueSeconds = r["enqueue_seconds"].Number(), drainSeconds = r["drain_seconds"].Number();
+        r["acked_enqueues_per_second"] = enqueueSeconds > 0 ? Math.Round(msgs / enqueueSeconds, 0) : 0;
+        r["server_cpu_us_per_enqueue"] = msgs == 0 ? 0 : Math.Round(r["server_cpu_enqueue_seconds"].Number() * 1e6 / msgs, 2);
+        r["drained_per_second"] = drainSeconds > 0 ? Math.Round(received / drainSeconds, 0) : 0;
+        r["server_cpu_us_per_drained"] = received == 0 ? 0 : Math.Round(r["server_cpu_drain_seconds"].Number() * 1e6 / received, 2);
+        r["exactly_once"] = received == msgs && r["duplicated"].Integer() == 0 && r["out_of_order"].Integer() == 0 && r["misdelivered"].Integer() == 0;
     }
 }

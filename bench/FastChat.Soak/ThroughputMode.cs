@@ -12,8 +12,9 @@ namespace FastChat.Soak;
 /// </summary>
 internal static class ThroughputMode
 {
-    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, SourceAddresses sources)
+    public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
+        var sources = o.SourceAddresses;
         if (o.Size < Pair.MinimumSize) throw new ArgumentException($"--size must be at least {Pair.MinimumSize}");
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var idle = o.Idle > 0
@@ -24,10 +25,11 @@ internal static class ThroughputMode
         var (connections, failed, _) = await Connector.OpenManyAsync(endpoint, names, sources, o.Parallelism, "pairs");
         if (failed > 0) throw new InvalidOperationException($"{failed} pair connections failed");
 
+        await sync.SampleAsync("connected"); // shards start sending together
         ulong firstId = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000; // above any earlier run's ids
         var pairs = new Pair[o.Pairs];
         var pumps = new List<ConnectionPump>();
-        var recorder = new Recorder(1, 60_000_000, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+        var recorder = new Recorder(1, LatencyHistogram.HighestMicroseconds, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
         bool measuring = false;
         Recorder? Latency() => Volatile.Read(ref measuring) ? recorder : null;
         using var stop = new CancellationTokenSource();
@@ -52,9 +54,9 @@ internal static class ThroughputMode
         for (int s = 0; s < 2; s++) { await Task.Delay(1000); Console.Error.Write($"\rwarm-up {s + 1}/2 s: {Delivered()} delivered   "); }
         Volatile.Write(ref measuring, true);
         recorder.Reset();
-        var before = ProcessSample.Take(server.Pid);
+        var before = await sync.SampleAsync("measure");
         long deliveredBefore = Delivered();
-        var total = new LongHistogram(60_000_000, 3);
+        var total = LatencyHistogram.Create();
         var series = new JsonArray();
         long last = deliveredBefore;
         for (int s = 0; s < o.Seconds; s++)
@@ -73,7 +75,7 @@ internal static class ThroughputMode
             Console.Error.Write($"\rmeasuring {s + 1}/{o.Seconds} s: {now - last} msgs/s, p99 {(interval.TotalCount > 0 ? interval.GetValueAtPercentile(99) : 0)} µs     ");
             last = now;
         }
-        var after = ProcessSample.Take(server.Pid);
+        var after = await sync.SampleAsync("measured");
         long delivered = Delivered() - deliveredBefore;
         Volatile.Write(ref measuring, false);
 
@@ -94,24 +96,16 @@ internal static class ThroughputMode
         foreach (var c in connections) c?.Dispose();
         foreach (var c in idle) c?.Dispose();
 
-        double seconds = (after.At - before.At).TotalSeconds;
-        double cpu = after.CpuSeconds - before.CpuSeconds;
-        return new JsonObject
+        var result = new JsonObject
         {
             ["mode"] = "throughput",
             ["pairs"] = o.Pairs,
             ["window"] = o.Window,
             ["size"] = o.Size,
             ["idle"] = o.Idle,
-            ["seconds"] = Math.Round(seconds, 3),
+            ["seconds"] = Math.Round((after.At - before.At).TotalSeconds, 3),
             ["delivered"] = delivered,
-            ["msgs_per_second"] = Math.Round(delivered / seconds, 0),
-            ["latency_p50_us"] = total.GetValueAtPercentile(50),
-            ["latency_p99_us"] = total.GetValueAtPercentile(99),
-            ["latency_p999_us"] = total.GetValueAtPercentile(99.9),
-            ["latency_max_us"] = total.GetMaxValue(),
-            ["server_cpu_seconds"] = Math.Round(cpu, 3),
-            ["server_cpu_us_per_msg"] = delivered == 0 ? 0 : Math.Round(cpu * 1e6 / delivered, 2),
+            ["server_cpu_seconds"] = Math.Round(after.CpuSeconds - before.CpuSeconds, 3),
             ["server_rss_bytes"] = after.RssBytes,
             ["sent_total"] = pairs.Sum(p => p.Sent),
             ["received_total"] = pairs.Sum(p => p.Received),
@@ -123,5 +117,32 @@ internal static class ThroughputMode
             ["drain_seconds"] = Math.Round(drainSeconds, 3),
             ["series"] = series,
         };
+        Derive(result, total);
+        if (o.Shard.Count > 1) result[HistogramKey] = LatencyHistogram.ToJson(total);
+        return result;
+    }
+
+    private const string HistogramKey = "latency_histogram";
+
+    public static readonly MergeRules Rules = new(
+        Shared: ["window", "size", "seconds", "server_cpu_seconds", "server_rss_bytes"],
+        Max: ["drain_seconds"],
+        Derive: merged =>
+        {
+            var latency = LatencyHistogram.FromJson(merged[HistogramKey]!.AsArray());
+            merged.Remove(HistogramKey);
+            Derive(merged, latency);
+        });
+
+    private static void Derive(JsonObject r, HistogramBase latency)
+    {
+        long delivered = r["delivered"].Integer();
+        double seconds = r["seconds"].Number(), cpu = r["server_cpu_seconds"].Number();
+        r["msgs_per_second"] = seconds > 0 ? Math.Round(delivered / seconds, 0) : 0;
+        r["latency_p50_us"] = latency.GetValueAtPercentile(50);
+        r["latency_p99_us"] = latency.GetValueAtPercentile(99);
+        r["latency_p999_us"] = latency.GetValueAtPercentile(99.9);
+        r["latency_max_us"] = latency.GetMaxValue();
+        r["server_cpu_us_per_msg"] = delivered == 0 ? 0 : Math.Round(cpu * 1e6 / delivered, 2);
     }
 }

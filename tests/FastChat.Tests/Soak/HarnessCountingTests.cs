@@ -15,8 +15,8 @@ public class HarnessCountingTests
     {
         await using var server = await TestServer.StartAsync();
         using var target = ServerUnderTest.Attach($"127.0.0.1:{server.Port}", Environment.ProcessId);
-        var options = SoakOptions.Parse(["throughput", "--pairs", "4", "--seconds", "1", "--window", "8", "--size", "64", "--parallel", "8"]);
-        var result = await ThroughputMode.RunAsync(target, options, new SourceAddresses(2));
+        var options = SoakOptions.Parse(["throughput", "--pairs", "4", "--seconds", "1", "--window", "8", "--size", "64", "--parallel", "8", "--sources", "2"]);
+        var result = await ThroughputMode.RunAsync(target, options, new LocalSync(Environment.ProcessId));
         Assert.True((long)result["delivered"]! > 0);
         Assert.Equal(0L, (long)result["lost"]!);
         Assert.Equal(0L, (long)result["duplicated"]!);

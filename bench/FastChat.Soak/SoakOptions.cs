@@ -1,0 +1,97 @@
+using System.Net;
+
+namespace FastChat.Soak;
+
+/// <summary>The harness's command line. As shard i/n, every count is this shard's share of it.</summary>
+internal sealed class SoakOptions
+{
+    public string? Mode { get; private set; }
+    public int Connections { get; private set; } = 1000;
+    public int Sources { get; private set; } = 4;
+    public int Parallelism { get; private set; } = 64;
+    public string? Server { get; private set; }
+    public int ServerPid { get; private set; }
+    public string UserPrefix { get; private set; } = "";
+    public int Pairs { get; private set; } = 100;
+    public int Seconds { get; private set; } = 10;
+    public int Size { get; private set; } = 100;
+    public int Window { get; private set; } = 16;
+    public int Idle { get; private set; }
+    public int Users { get; private set; } = 1000;
+    public int Messages { get; private set; } = 100000;
+    /// <summary>&gt; 1: this process coordinates that many shard processes.</summary>
+    public int Shards { get; private set; } = 1;
+    /// <summary>This process is one shard of a split run.</summary>
+    public ShardSpec Shard { get; private set; } = ShardSpec.Whole;
+    public List<string> ServerArgs { get; } = new();
+    /// <summary>The arguments a coordinator passes on to its shards.</summary>
+    public List<string> ShardArgs { get; } = new();
+
+    /// <summary>Each shard its own loopback source addresses: 127.0.0.(i·K + 1) … (i·K + K).</summary>
+    public SourceAddresses SourceAddresses => new(Sources, Shard.Index * Sources);
+
+    public static SoakOptions Parse(string[] args)
+    {
+        var o = new SoakOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--conns": o.Connections = int.Parse(args[++i]); break;
+                case "--sources": o.Sources = int.Parse(args[++i]); break;
+                case "--parallel": o.Parallelism = int.Parse(args[++i]); break;
+                case "--server": o.Server = args[++i]; break;
+                case "--server-pid": o.ServerPid = int.Parse(args[++i]); break;
+                case "--user-prefix": o.UserPrefix = args[++i]; break;
+                case "--pairs": o.Pairs = int.Parse(args[++i]); break;
+                case "--seconds": o.Seconds = int.Parse(args[++i]); break;
+                case "--size": o.Size = int.Parse(args[++i]); break;
+                case "--window": o.Window = int.Parse(args[++i]); break;
+                case "--idle": o.Idle = int.Parse(args[++i]); break;
+                case "--users": o.Users = int.Parse(args[++i]); break;
+                case "--msgs": o.Messages = int.Parse(args[++i]); break;
+                case "--shards": o.Shards = int.Parse(args[++i]); break;
+                case "--shard": o.Shard = ShardSpec.Parse(args[++i]); break;
+                case "--spawn-server": break;
+                case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
+                    o.ServerArgs.Add(a); break;
+                case var a when !a.StartsWith("--", StringComparison.Ordinal) && o.Mode is null: o.Mode = a; break;
+                default: throw new ArgumentException($"unknown argument {args[i]}");
+            }
+        }
+        o.ShardArgs.AddRange(ArgumentsForShards(args));
+        if (o.Shards < 1) throw new ArgumentException("--shards must be at least 1");
+        if ((o.Shards > 1 ? o.Shards : o.Shard.Count) * o.Sources > 254) throw new ArgumentException("shards × --sources must stay within 127.0.0.1–254");
+        o.ApplyShare();
+        return o;
+    }
+
+    /// <summary>The command line minus what only the coordinator acts on (server choice, server settings, sharding).</summary>
+    private static IEnumerable<string> ArgumentsForShards(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--shards" or "--shard" or "--server" or "--server-pid") { i++; continue; }
+            if (args[i] == "--spawn-server" || args[i].StartsWith("--FastChat:", StringComparison.Ordinal) || args[i].StartsWith("--Logging:", StringComparison.Ordinal)) continue;
+            yield return args[i];
+        }
+    }
+
+    private void ApplyShare()
+    {
+        if (Shard.Count == 1) return;
+        Connections = Shard.Share(Connections);
+        Pairs = Shard.Share(Pairs);
+        Idle = Shard.Share(Idle);
+        Users = Shard.Share(Users);
+        Messages = Shard.Share(Messages);
+        UserPrefix = Shard.UserPrefix(UserPrefix);
+    }
+}
+
+/// <summary>Spreads connections over several loopback source addresses to widen the port space.</summary>
+internal sealed class SourceAddresses(int count, int offset = 0)
+{
+    private readonly IPAddress[] _addresses = Enumerable.Range(offset + 1, Math.Max(1, count)).Select(i => IPAddress.Parse($"127.0.0.{i}")).ToArray();
+    public IPAddress For(int index) => _addresses[index % _addresses.Length];
+}
