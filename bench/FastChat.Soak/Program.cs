@@ -16,12 +16,13 @@ if (options.Mode is null || !SoakModes.All.TryGetValue(options.Mode, out var mod
           handshake --conns N                                     reconnect storm: handshakes/s, server CPU per handshake
           offline --users U --msgs M [--window W]                 acked durable enqueues/s, then drain, exactly once
         common: --sources K (loopback source addresses per process), --parallel P (concurrent handshakes per process),
-                --user-prefix X, --shards n (split the run over n harness processes; counts are totals)
+                --user-prefix X, --shards n (split the run over n harness processes; counts are totals),
+                --out FILE (append the result line), --server-env NAME=VALUE (spawned server's environment)
         """);
     return 2;
 }
 using var server = options.Server is null
-    ? await ServerUnderTest.SpawnAsync(options.ServerArgs)
+    ? await ServerUnderTest.SpawnAsync(options.ServerArgs, options.ServerEnvironment)
     : ServerUnderTest.Attach(options.Server, options.ServerPid);
 
 JsonObject result;
@@ -31,7 +32,14 @@ else
     result = await mode.RunAsync(server, options, options.Shard.Count > 1 ? new ShardChildSync() : new LocalSync(server.Pid));
 result["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}";
 result["date"] = DateTime.UtcNow.ToString("O");
+if (options.ServerEnvironment.Count > 0)
+    result["server_env"] = string.Join(" ", options.ServerEnvironment.Select(e => $"{e.Key}={e.Value}"));
 Console.WriteLine(result.ToJsonString());
+if (options.OutputFile is not null)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutputFile))!);
+    File.AppendAllText(options.OutputFile, result.ToJsonString() + Environment.NewLine);
+}
 foreach (var (key, value) in result)
     if (value is not JsonArray) Console.WriteLine($"  {key,-34} {value}");
 return 0;

@@ -24,11 +24,12 @@ internal sealed partial class ServerUnderTest : IDisposable
         return new ServerUnderTest(hostPort[..colon], int.Parse(hostPort[(colon + 1)..]), pid, null, null);
     }
 
-    public static async Task<ServerUnderTest> SpawnAsync(IEnumerable<string> extraArgs)
+    public static async Task<ServerUnderTest> SpawnAsync(IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "fastchat-soak", Guid.NewGuid().ToString("N"));
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var arg in new[] { "--FastChat:Port=0", "--FastChat:ListenAddress=127.0.0.1", $"--FastChat:DataDirectory={data}",
                      "--FastChat:OpenRegistration=true", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
                      // One harness connection can stand for many clients (offline mode's single sender).

@@ -24,6 +24,10 @@ internal sealed class SoakOptions
     /// <summary>This process is one shard of a split run.</summary>
     public ShardSpec Shard { get; private set; } = ShardSpec.Whole;
     public List<string> ServerArgs { get; } = new();
+    /// <summary>Environment for a spawned server (runtime settings: DOTNET_gcServer=1, …).</summary>
+    public Dictionary<string, string> ServerEnvironment { get; } = new();
+    /// <summary>Also append the result line to this file.</summary>
+    public string? OutputFile { get; private set; }
     /// <summary>The arguments a coordinator passes on to its shards.</summary>
     public List<string> ShardArgs { get; } = new();
 
@@ -53,6 +57,12 @@ internal sealed class SoakOptions
                 case "--shards": o.Shards = int.Parse(args[++i]); break;
                 case "--shard": o.Shard = ShardSpec.Parse(args[++i]); break;
                 case "--spawn-server": break;
+                case "--server-env":
+                    var pair = args[++i].Split('=', 2);
+                    if (pair.Length != 2) throw new ArgumentException($"--server-env {args[i]}: want NAME=VALUE");
+                    o.ServerEnvironment[pair[0]] = pair[1];
+                    break;
+                case "--out": o.OutputFile = args[++i]; break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
                     o.ServerArgs.Add(a); break;
                 case var a when !a.StartsWith("--", StringComparison.Ordinal) && o.Mode is null: o.Mode = a; break;
@@ -71,7 +81,7 @@ internal sealed class SoakOptions
     {
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--shards" or "--shard" or "--server" or "--server-pid") { i++; continue; }
+            if (args[i] is "--shards" or "--shard" or "--server" or "--server-pid" or "--server-env" or "--out") { i++; continue; }
             if (args[i] == "--spawn-server" || args[i].StartsWith("--FastChat:", StringComparison.Ordinal) || args[i].StartsWith("--Logging:", StringComparison.Ordinal)) continue;
             yield return args[i];
         }
