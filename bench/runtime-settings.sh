@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 OUT=${OUT:-bench/results/runtime}
-dotnet build -c Release -v q -nologo bench/FastChat.Soak bench/FastChat.Charts >/dev/null
+for project in bench/FastChat.Soak bench/FastChat.Charts; do
+  dotnet build -c Release -v q -nologo "$project" > /tmp/fastchat-build.log || { cat /tmp/fastchat-build.log; exit 1; }
+done
 soak() { dotnet bench/FastChat.Soak/bin/Release/net10.0/FastChat.Soak.dll "$@" 2>/dev/null | head -1 | cut -c1-160; }
 
 variants=(

@@ -10,6 +10,10 @@ public sealed class FastChatOptions
     /// <summary>Address to listen on; "0.0.0.0" for every interface.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
     public int Port { get; set; } = 5222;
+    /// <summary>"epoll" (Linux: FastChat's own lean transport) or "sockets" (Kestrel's socket transport).</summary>
+    public string Transport { get; set; } = "epoll";
+    /// <summary>Pending connections the kernel queues before accept (capped by net.core.somaxconn).</summary>
+    public int ListenBacklog { get; set; } = 4096;
     /// <summary>Where the FASTER store, server key and registration secret live.</summary>
     public string DataDirectory { get; set; } = "data";
     public string ServerName { get; set; } = "fastchat";
@@ -49,6 +53,8 @@ public sealed class FastChatOptions
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("FastChat:Port must be 0-65535.");
+        if (Transport is not ("epoll" or "sockets")) throw new ArgumentException("FastChat:Transport must be \"epoll\" or \"sockets\".");
+        if (ListenBacklog < 1) throw new ArgumentException("FastChat:ListenBacklog must be positive.");
         if (MaxPayloadBytes is < 1 or > ProtocolLimits.MaxPayload)
             throw new ArgumentException($"FastChat:MaxPayloadBytes must be 1-{ProtocolLimits.MaxPayload}.");
         if (DeliveryWindow < 1) throw new ArgumentException("FastChat:DeliveryWindow must be positive.");

@@ -6,6 +6,7 @@ using FastChat.Server.Delivery;
 using FastChat.Server.Routing;
 using FastChat.Server.Storage;
 using FastChat.Server.Telemetry;
+using FastChat.Server.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -59,14 +60,17 @@ public static class FastChatHost
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton<FastChatConnectionHandler>();
+        if (options.Transport == "epoll" && LinuxNative.IsSupported)
+            services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>(); // registered last: Kestrel binds with it
 
         var app = builder.Build();
         var identity = app.Services.GetRequiredService<ServerIdentity>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastChat");
         // Open the store before the first connection arrives, and log what clients may pin.
         app.Services.GetRequiredService<GroupCommit>();
-        logger.LogInformation("FastChat server key {PublicKey}; data in {DataDirectory}; open registration {Open}.",
-            Convert.ToHexString(identity.PublicKey).ToLowerInvariant(), options.DataDirectory, options.OpenRegistration);
+        logger.LogInformation("FastChat server key {PublicKey}; data in {DataDirectory}; open registration {Open}; transport {Transport}.",
+            Convert.ToHexString(identity.PublicKey).ToLowerInvariant(), options.DataDirectory, options.OpenRegistration,
+            options.Transport == "epoll" && LinuxNative.IsSupported ? "epoll" : "sockets");
         return app;
     }
 }
