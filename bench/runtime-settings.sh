@@ -30,4 +30,4 @@ for round in $(seq "$RUNS"); do
     soak idle --conns 5000 "${env[@]}" --out "$OUT/idle.jsonl"
   done
 done
-dotnet bench/FastChat.Charts/bin/Release/net10.0/FastChat.Charts.dll bench/results bench/results/charts
+dotnet bench/FastChat.Charts/bin/Release/net10.0/FastChat.Charts.dll "$OUT" "$OUT/charts"

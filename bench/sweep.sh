@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every soak configuration bench/RESULTS.md and the charts use, RUNS times each (default 3),
 # each run on a fresh server. Result lines go to bench/results/soak/*.jsonl (appended), then
-# the charts are rendered into bench/results/charts. About 6 minutes per round on 2 cores.
+# the charts are rendered into bench/results/soak/charts. About 6 minutes per round on 2 cores.
 #   bench/sweep.sh [idle|throughput|others|all]   (RUNS=3 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +30,4 @@ for round in $(seq "$RUNS"); do
     soak offline --users 1000 --msgs 100000 --window 1024 --out "$OUT/offline.jsonl"
   fi
 done
-dotnet bench/FastChat.Charts/bin/Release/net10.0/FastChat.Charts.dll bench/results bench/results/charts
+dotnet bench/FastChat.Charts/bin/Release/net10.0/FastChat.Charts.dll "$OUT" "$OUT/charts"

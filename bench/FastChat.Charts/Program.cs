@@ -2,8 +2,8 @@ using FastChat.Charts;
 
 // fastchat-charts: PNG charts from the soak harness's result lines.
 //   dotnet run -c Release --project bench/FastChat.Charts [-- RESULTS_FOLDER [CHARTS_FOLDER]]
-// Defaults: bench/results (every *.jsonl under it) → bench/results/charts.
-string results = args.Length > 0 ? args[0] : Path.Combine("bench", "results");
+// Defaults: bench/results/soak (every *.jsonl under it) → bench/results/soak/charts.
+string results = args.Length > 0 ? args[0] : Path.Combine("bench", "results", "soak");
 string charts = args.Length > 1 ? args[1] : Path.Combine(results, "charts");
 if (!Directory.Exists(results))
 {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
+using FastChat.Server.Transport;
 
 namespace FastChat.Server.Connections;
 
@@ -69,7 +70,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         _outFrames++;
         if (_flushScheduled || InlineFlushForBenchmark) return;
         _flushScheduled = true;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        EventLoop.Schedule(this); // on an epoll thread: after its batch; elsewhere: the thread pool
     }
 
     void IThreadPoolWorkItem.Execute() => _ = FlushLoopAsync();

@@ -9,9 +9,10 @@ internal interface IEpollTarget
 }
 
 /// <summary>
-/// One epoll instance and the thread that waits on it. Registrations are one-shot: a target
-/// arms the events it waits for, and the engine hands it what fired; the target then does its
-/// I/O on the thread pool. Event data carries a slot and a generation, so an event already
+/// One epoll instance and the thread that waits on it: an event loop. Registrations are
+/// one-shot: a target arms the events it waits for and the engine hands it what fired; reads
+/// and their processing run right here, and the flushes they cause run after the batch
+/// (<see cref="EventLoop"/>), so a busy loop pays no thread hop per record. Event data carries a slot and a generation, so an event already
 /// returned for a closed descriptor never reaches the next owner of its slot.
 /// </summary>
 internal sealed unsafe class EpollEngine : IDisposable
@@ -88,6 +89,7 @@ internal sealed unsafe class EpollEngine : IDisposable
     {
         int size = LinuxNative.PackedEpollEvent ? sizeof(LinuxNative.EpollEventPacked) : sizeof(LinuxNative.EpollEventAligned);
         var buffer = new byte[MaxEventsPerWait * size];
+        EventLoop.EnterLoopThread();
         fixed (byte* events = buffer)
         {
             while (!_stopping)
@@ -116,6 +118,7 @@ internal sealed unsafe class EpollEngine : IDisposable
                     }
                     Dispatch(fired, key);
                 }
+                EventLoop.RunDeferred(ex => _logger.LogError(ex, "deferred work failed"));
             }
         }
     }

@@ -92,8 +92,8 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
         if (Volatile.Read(ref _pending) == 0) ReleaseBuffer();
     }
 
-    /// <summary>The engine saw the socket readable (or hung up): receive on the thread pool.</summary>
-    public void OnReadable() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    /// <summary>The engine saw the socket readable (or hung up): receive, and run the reader's continuation, right here.</summary>
+    public void OnReadable() => TryComplete();
 
     void IThreadPoolWorkItem.Execute()
     {

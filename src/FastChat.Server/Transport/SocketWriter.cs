@@ -71,8 +71,8 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
         if (Volatile.Read(ref _pending) == 0) ReleaseBuffer();
     }
 
-    /// <summary>The engine saw the socket writable (or failed): send on the thread pool.</summary>
-    public void OnWritable() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    /// <summary>The engine saw the socket writable (or failed): send after the current batch.</summary>
+    public void OnWritable() => EventLoop.Schedule(this);
 
     void IThreadPoolWorkItem.Execute()
     {
