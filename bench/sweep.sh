@@ -27,7 +27,7 @@ for round in $(seq "$RUNS"); do
   if [[ $WHAT == all || $WHAT == others ]]; then
     soak throughput --pairs 100 --window 16 --seconds 10 --size 100 --idle 15000 --sources 8 --out "$OUT/throughput-idle.jsonl"
     soak handshake --conns 5000 --out "$OUT/handshake.jsonl"
-    soak offline --users 1000 --msgs 100000 --window 1024 --out "$OUT/offline.jsonl"
+    soak offline --users 1000 --msgs 300000 --window 1024 --out "$OUT/offline.jsonl"
   fi
 done
 dotnet bench/FastChat.Charts/bin/Release/net10.0/FastChat.Charts.dll "$OUT" "$OUT/charts"

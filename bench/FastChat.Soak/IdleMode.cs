@@ -6,15 +6,19 @@ namespace FastChat.Soak;
 /// <summary>
 /// <c>idle --conns N</c>: sample the server, open N authenticated connections, wait 5 s, sample
 /// again. Reports server RSS per connection, connect time and rate, server CPU, and (when
-/// dotnet-gcdump is installed) live managed heap per connection.
+/// dotnet-gcdump is installed) live managed heap per connection. By default the N users are
+/// registered first and a spawned server is restarted on that data (<see cref="PrepareUsersAsync"/>),
+/// so the figure is what a returning user's idle connection costs in a fresh process — not the
+/// growth of the account store, nor heap left over from registering; <c>--fresh-users</c>
+/// measures first connections (registration included) instead.
 /// </summary>
 internal static class IdleMode
 {
     public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var users = UserNames(o.UserPrefix, o.Connections);
         var before = await sync.SampleAsync("before", withHeap: true);
-        var users = Enumerable.Range(0, o.Connections).Select(i => $"{o.UserPrefix}idle{i}").ToArray();
         var (opened, failed, connectSeconds) = await Connector.OpenManyAsync(endpoint, users, o.SourceAddresses, o.Parallelism, "idle");
         Console.Error.WriteLine("idle: holding 5 s");
         await Task.Delay(TimeSpan.FromSeconds(5));
@@ -24,6 +28,7 @@ internal static class IdleMode
         var result = new JsonObject
         {
             ["mode"] = "idle",
+            ["fresh_users"] = o.FreshUsers,
             ["conns"] = o.Connections - failed,
             ["failed"] = failed,
             ["connect_seconds"] = Math.Round(connectSeconds, 3),
@@ -35,6 +40,33 @@ internal static class IdleMode
         };
         Derive(result);
         return result;
+    }
+
+    private static string[] UserNames(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}idle{i}").ToArray();
+
+    /// <summary>
+    /// Registers the users every shard will log in as (connections opened and closed a batch at
+    /// a time), then restarts a spawned server on that data. Unmeasured.
+    /// </summary>
+    public static async Task PrepareUsersAsync(ServerUnderTest server, SoakOptions o)
+    {
+        if (o.FreshUsers) return;
+        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        int shards = Math.Max(o.Shards, 1);
+        var users = Enumerable.Range(0, shards).SelectMany(i =>
+        {
+            var shard = new ShardSpec(i, shards);
+            return UserNames(shard.UserPrefix(o.UserPrefix), shard.Share(o.Connections));
+        }).ToArray();
+        const int Batch = 4000; // stays far below this process's file limit
+        for (int start = 0; start < users.Length; start += Batch)
+        {
+            var (registered, failed, _) = await Connector.OpenManyAsync(endpoint, users[start..Math.Min(users.Length, start + Batch)], o.SourceAddresses, o.Parallelism, "register");
+            foreach (var c in registered) c?.Dispose();
+            if (failed > 0) throw new InvalidOperationException($"{failed} registrations failed");
+        }
+        if (server.Spawned) await server.RestartAsync();
+        else await Task.Delay(1000); // an attached server keeps the heap it grew registering: noted in the result
     }
 
     public static readonly MergeRules Rules = new(

@@ -11,7 +11,7 @@ if (options.Mode is null || !SoakModes.All.TryGetValue(options.Mode, out var mod
 {
     Console.Error.WriteLine("""
         usage: fastchat-soak MODE [options] [--server HOST:PORT --server-pid PID] [--shards n] [--FastChat:Key=Value ...]
-          idle --conns N                                          server memory per idle authenticated connection
+          idle --conns N [--fresh-users]                          server memory per idle authenticated connection
           throughput --pairs P --seconds S --size B --window W [--idle N]
           handshake --conns N                                     reconnect storm: handshakes/s, server CPU per handshake
           offline --users U --msgs M [--window W]                 acked durable enqueues/s, then drain, exactly once
@@ -25,11 +25,13 @@ using var server = options.Server is null
     ? await ServerUnderTest.SpawnAsync(options.ServerArgs, options.ServerEnvironment)
     : ServerUnderTest.Attach(options.Server, options.ServerPid);
 
+if (options.Mode == "idle" && options.Shard.Count == 1) await IdleMode.PrepareUsersAsync(server, options);
 JsonObject result;
 if (options.Shards > 1)
     result = await ShardCoordinator.RunAsync(server, options.Shards, options.ShardArgs, mode.Rules);
 else
     result = await mode.RunAsync(server, options, options.Shard.Count > 1 ? new ShardChildSync() : new LocalSync(server.Pid));
+if (options.Mode == "idle") result["server_restarted"] = !options.FreshUsers && server.Spawned;
 result["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}";
 result["date"] = DateTime.UtcNow.ToString("O");
 if (options.ServerEnvironment.Count > 0)

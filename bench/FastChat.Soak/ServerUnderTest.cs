@@ -6,16 +6,21 @@ namespace FastChat.Soak;
 /// <summary>The server being measured: spawned from the build output on a fresh data directory, or an existing process.</summary>
 internal sealed partial class ServerUnderTest : IDisposable
 {
-    private readonly Process? _spawned;
+    private Process? _spawned;
     private readonly string? _dataDirectory;
+    private readonly IEnumerable<string> _extraArgs = [];
+    private readonly IReadOnlyDictionary<string, string>? _environment;
 
     public string Host { get; }
-    public int Port { get; }
-    public int Pid { get; }
+    public int Port { get; private set; }
+    public int Pid { get; private set; }
+    public bool Spawned => _spawned is not null;
 
-    private ServerUnderTest(string host, int port, int pid, Process? spawned, string? dataDirectory)
+    private ServerUnderTest(string host, int port, int pid, Process? spawned, string? dataDirectory,
+        IEnumerable<string>? extraArgs = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         Host = host; Port = port; Pid = pid; _spawned = spawned; _dataDirectory = dataDirectory;
+        _extraArgs = extraArgs ?? []; _environment = environment;
     }
 
     public static ServerUnderTest Attach(string hostPort, int pid)
@@ -27,6 +32,23 @@ internal sealed partial class ServerUnderTest : IDisposable
     public static async Task<ServerUnderTest> SpawnAsync(IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "fastchat-soak", Guid.NewGuid().ToString("N"));
+        var (process, port) = await StartAsync(data, extraArgs, environment);
+        return new ServerUnderTest("127.0.0.1", port, process.Id, process, data, extraArgs, environment);
+    }
+
+    /// <summary>Stops the spawned server gracefully (SIGTERM) and starts it again on the same data: a fresh process with the same accounts.</summary>
+    public async Task RestartAsync()
+    {
+        var old = _spawned ?? throw new InvalidOperationException("only a spawned server can be restarted");
+        using (var term = Process.Start("kill", ["-TERM", old.Id.ToString()])) await term.WaitForExitAsync();
+        if (!old.WaitForExit(30_000)) old.Kill(true);
+        old.Dispose();
+        var (process, port) = await StartAsync(_dataDirectory!, _extraArgs, _environment);
+        (_spawned, Port, Pid) = (process, port, process.Id);
+    }
+
+    private static async Task<(Process Process, int Port)> StartAsync(string data, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string>? environment)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
@@ -48,7 +70,7 @@ internal sealed partial class ServerUnderTest : IDisposable
         process.BeginErrorReadLine();
         var started = await Task.WhenAny(port.Task, Task.Delay(TimeSpan.FromSeconds(30)));
         if (started != port.Task) { process.Kill(true); throw new InvalidOperationException("server did not start"); }
-        return new ServerUnderTest("127.0.0.1", port.Task.Result, process.Id, process, data);
+        return (process, port.Task.Result);
     }
 
     public void Dispose()

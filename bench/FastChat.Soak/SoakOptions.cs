@@ -19,6 +19,8 @@ internal sealed class SoakOptions
     public int Idle { get; private set; }
     public int Users { get; private set; } = 1000;
     public int Messages { get; private set; } = 100000;
+    /// <summary>idle: measure first connections of new users (registration included) rather than logins.</summary>
+    public bool FreshUsers { get; private set; }
     /// <summary>&gt; 1: this process coordinates that many shard processes.</summary>
     public int Shards { get; private set; } = 1;
     /// <summary>This process is one shard of a split run.</summary>
@@ -56,6 +58,7 @@ internal sealed class SoakOptions
                 case "--msgs": o.Messages = int.Parse(args[++i]); break;
                 case "--shards": o.Shards = int.Parse(args[++i]); break;
                 case "--shard": o.Shard = ShardSpec.Parse(args[++i]); break;
+                case "--fresh-users": o.FreshUsers = true; break;
                 case "--spawn-server": break;
                 case "--server-env":
                     var pair = args[++i].Split('=', 2);

@@ -15,7 +15,8 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
 {
     private const int InitialOutboundBuffer = 4096;
 
-    private readonly Lock _outLock = new();
+    /// <summary>The outbound state's lock: the connection's own monitor, so an idle connection carries no lock object.</summary>
+    private object OutLock => this;
     private byte[]? _outBuffer;
     private int _outCount;
     private int _outFrames;
@@ -31,7 +32,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     private bool TryWrite(ReadOnlySpan<byte> frame)
     {
         bool overflow = false;
-        lock (_outLock)
+        lock (OutLock)
         {
             if (_outClosed) return false;
             if (_outCount + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
@@ -45,7 +46,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>The last frame (DISCONNECT): bypasses the limit and shuts the outbound side.</summary>
     private void WriteClosing(ReadOnlySpan<byte> frame)
     {
-        lock (_outLock)
+        lock (OutLock)
         {
             if (_outClosed) return;
             Append(frame);
@@ -85,7 +86,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
                 var result = await _output.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    lock (_outLock) { _outClosed = true; _flushScheduled = false; }
+                    lock (OutLock) { _outClosed = true; _flushScheduled = false; }
                     return;
                 }
             }
@@ -93,7 +94,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         catch (Exception)
         {
             // The transport is gone; the read side will notice and clean up.
-            lock (_outLock) { _outClosed = true; _flushScheduled = false; }
+            lock (OutLock) { _outClosed = true; _flushScheduled = false; }
             _input.CancelPendingRead();
         }
     }
@@ -114,7 +115,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     {
         byte[]? batch;
         int count, frames;
-        lock (_outLock)
+        lock (OutLock)
         {
             (batch, count, frames) = (_outBuffer, _outCount, _outFrames);
             if (batch is null || count == 0)
@@ -171,7 +172,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {
-            lock (_outLock)
+            lock (OutLock)
             {
                 if (!_flushScheduled)
                 {

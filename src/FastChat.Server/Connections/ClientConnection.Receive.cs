@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
@@ -15,42 +16,42 @@ internal sealed partial class ClientConnection
     /// <summary>True while the server itself is handling a request of this connection.</summary>
     public bool ServerWorking => _serverWorking;
 
-    /// <summary>Reads length-prefixed records, decrypts each into a pooled buffer and dispatches its frames.</summary>
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// Handles what one read brought: every whole record is decrypted into a pooled buffer and
+    /// its frames dispatched. False when the connection should stop reading. The read loop itself
+    /// lives in <see cref="RunAsync"/>: one async state machine per connection, not two.
+    /// </summary>
+    private bool ProcessReceived(in ReadResult result)
     {
-        while (_state != ConnectionState.Closing)
+        var buffer = result.Buffer;
+        Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+        _pingOutstanding = false;
+
+        bool keepGoing = true, invalid = false;
+        while (keepGoing && _state != ConnectionState.Closing)
         {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
+            if (!RecordFraming.TryRead(ref buffer, out var record, out invalid)) break;
+            keepGoing = ProcessRecord(record);
+        }
+        if (invalid)
+        {
+            Close(ErrorCode.ProtocolError, "zero-length record");
+            keepGoing = false;
+        }
+        _input.AdvanceTo(buffer.Start, buffer.End);
+        return keepGoing && !result.IsCompleted && !result.IsCanceled;
+    }
+
+    /// <summary>A REGISTER waits on the server (code sender, durable commit): not the client's idleness.</summary>
+    private async Task HandlePendingRegisterAsync(RegisterBody register)
+    {
+        _pendingRegister = null;
+        _serverWorking = true;
+        try { await HandleRegisterAsync(register).ConfigureAwait(false); }
+        finally
+        {
             Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
-            _pingOutstanding = false;
-
-            bool keepGoing = true, invalid = false;
-            while (keepGoing && _state != ConnectionState.Closing)
-            {
-                if (!RecordFraming.TryRead(ref buffer, out var record, out invalid)) break;
-                keepGoing = ProcessRecord(record);
-            }
-            if (invalid)
-            {
-                Close(ErrorCode.ProtocolError, "zero-length record");
-                keepGoing = false;
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-
-            if (_pendingRegister is { } register)
-            {
-                _pendingRegister = null;
-                // The client waits on us here (code sender, durable commit): not its idleness.
-                _serverWorking = true;
-                try { await HandleRegisterAsync(register).ConfigureAwait(false); }
-                finally
-                {
-                    Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
-                    _serverWorking = false;
-                }
-            }
-            if (!keepGoing || result.IsCompleted || result.IsCanceled) break;
+            _serverWorking = false;
         }
     }
 

@@ -56,7 +56,15 @@ internal sealed partial class ClientConnection : IDeliveryTarget
         try
         {
             if (await HandshakeAsync().ConfigureAwait(false))
-                await ReceiveLoopAsync().ConfigureAwait(false);
+            {
+                while (_state != ConnectionState.Closing)
+                {
+                    var result = await _input.ReadAsync().ConfigureAwait(false);
+                    bool keepGoing = ProcessReceived(result);
+                    if (_pendingRegister is { } register) await HandlePendingRegisterAsync(register).ConfigureAwait(false);
+                    if (!keepGoing) break;
+                }
+            }
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -6,12 +7,15 @@ namespace FastChat.Server.Transport;
 
 /// <summary>
 /// The connection is its own feature collection: the features it implements itself answer from
-/// here, and the few Kestrel adds (heartbeat, completion, lifetime notification, metrics) live
-/// in a small array rather than a dictionary per connection.
+/// here, the four Kestrel sets on every connection have a field each (one of them is internal to
+/// Kestrel, so it takes the first free general slot), and anything else goes to a small array —
+/// no dictionary per connection.
 /// </summary>
 internal sealed partial class EpollConnection : IFeatureCollection, IConnectionIdFeature, IConnectionTransportFeature,
     IConnectionItemsFeature, IConnectionLifetimeFeature
 {
+    private object? _heartbeat, _complete, _lifetimeNotification;
+    private KeyValuePair<Type, object> _firstOther; // Kestrel's metrics context (internal type) lands here
     private KeyValuePair<Type, object>[]? _extraFeatures;
     private int _extraCount;
     private int _revision;
@@ -23,7 +27,12 @@ internal sealed partial class EpollConnection : IFeatureCollection, IConnectionI
 
     object? IFeatureCollection.this[Type key]
     {
-        get => Own(key) ?? Find(key);
+        get
+        {
+            if (Own(key) is { } own) return own;
+            ref object? field = ref KestrelField(key);
+            return Unsafe.IsNullRef(ref field) ? Find(key) : field;
+        }
         set => Store(key, value);
     }
 
@@ -35,10 +44,20 @@ internal sealed partial class EpollConnection : IFeatureCollection, IConnectionI
         key == typeof(IConnectionIdFeature) || key == typeof(IConnectionTransportFeature) ||
         key == typeof(IConnectionItemsFeature) || key == typeof(IConnectionLifetimeFeature) ? this : null;
 
+    /// <summary>The features Kestrel sets on every connection it accepts.</summary>
+    private ref object? KestrelField(Type key)
+    {
+        if (key == typeof(IConnectionHeartbeatFeature)) return ref _heartbeat;
+        if (key == typeof(IConnectionCompleteFeature)) return ref _complete;
+        if (key == typeof(IConnectionLifetimeNotificationFeature)) return ref _lifetimeNotification;
+        return ref Unsafe.NullRef<object?>();
+    }
+
     private object? Find(Type key)
     {
         lock (this)
         {
+            if (_firstOther.Key == key) return _firstOther.Value;
             for (int i = 0; i < _extraCount; i++)
                 if (_extraFeatures![i].Key == key) return _extraFeatures[i].Value;
         }
@@ -48,9 +67,21 @@ internal sealed partial class EpollConnection : IFeatureCollection, IConnectionI
     private void Store(Type key, object? value)
     {
         if (Own(key) is not null) throw new NotSupportedException($"{key.Name} is provided by the epoll transport itself");
+        ref object? field = ref KestrelField(key);
+        if (!Unsafe.IsNullRef(ref field))
+        {
+            field = value;
+            _revision++;
+            return;
+        }
         lock (this)
         {
             _revision++;
+            if (_firstOther.Key == key)
+            {
+                _firstOther = value is null ? default : new(key, value);
+                return;
+            }
             for (int i = 0; i < _extraCount; i++)
             {
                 if (_extraFeatures![i].Key != key) continue;
@@ -63,6 +94,11 @@ internal sealed partial class EpollConnection : IFeatureCollection, IConnectionI
                 return;
             }
             if (value is null) return;
+            if (_firstOther.Key is null)
+            {
+                _firstOther = new(key, value);
+                return;
+            }
             if (_extraFeatures is null || _extraCount == _extraFeatures.Length) Array.Resize(ref _extraFeatures, (_extraFeatures?.Length ?? 2) * 2);
             _extraFeatures[_extraCount++] = new(key, value);
         }
@@ -74,6 +110,10 @@ internal sealed partial class EpollConnection : IFeatureCollection, IConnectionI
         yield return new(typeof(IConnectionTransportFeature), this);
         yield return new(typeof(IConnectionItemsFeature), this);
         yield return new(typeof(IConnectionLifetimeFeature), this);
+        if (_heartbeat is not null) yield return new(typeof(IConnectionHeartbeatFeature), _heartbeat);
+        if (_complete is not null) yield return new(typeof(IConnectionCompleteFeature), _complete);
+        if (_lifetimeNotification is not null) yield return new(typeof(IConnectionLifetimeNotificationFeature), _lifetimeNotification);
+        if (_firstOther.Key is not null) yield return _firstOther;
         KeyValuePair<Type, object>[] extra;
         lock (this) extra = _extraFeatures is null ? [] : _extraFeatures[.._extraCount];
         foreach (var feature in extra) yield return feature;
