@@ -16,6 +16,7 @@ var written = new List<string?> { IdleChart.Render(runs, charts) };
 written.AddRange(ThroughputCharts.Render(runs, charts));
 written.AddRange(TimelineChart.Render(runs, charts));
 written.AddRange(RuntimeSettingsCharts.Render(runs, charts));
+written.Add(MarkdownSummary.Write(runs, charts));
 Console.WriteLine($"{runs.Count} runs read from {results}");
 foreach (var file in written.OfType<string>()) Console.WriteLine($"  {file}");
 return 0;

@@ -12,6 +12,9 @@ public sealed class FastChatOptions
     public int Port { get; set; } = 5222;
     /// <summary>"epoll" (Linux: FastChat's own lean transport) or "sockets" (Kestrel's socket transport).</summary>
     public string Transport { get; set; } = "epoll";
+    /// <summary>Epoll event loops (threads doing all socket I/O and record processing); 0 = one per two cores.</summary>
+    public int EventLoops { get; set; }
+    public int EffectiveEventLoops => EventLoops > 0 ? EventLoops : Math.Max(1, Environment.ProcessorCount / 2);
     /// <summary>Pending connections the kernel queues before accept (capped by net.core.somaxconn).</summary>
     public int ListenBacklog { get; set; } = 4096;
     /// <summary>Where the FASTER store, server key and registration secret live.</summary>
@@ -54,6 +57,7 @@ public sealed class FastChatOptions
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("FastChat:Port must be 0-65535.");
         if (Transport is not ("epoll" or "sockets")) throw new ArgumentException("FastChat:Transport must be \"epoll\" or \"sockets\".");
+        if (EventLoops is < 0 or > 256) throw new ArgumentException("FastChat:EventLoops must be 0 (automatic) to 256.");
         if (ListenBacklog < 1) throw new ArgumentException("FastChat:ListenBacklog must be positive.");
         if (MaxPayloadBytes is < 1 or > ProtocolLimits.MaxPayload)
             throw new ArgumentException($"FastChat:MaxPayloadBytes must be 1-{ProtocolLimits.MaxPayload}.");

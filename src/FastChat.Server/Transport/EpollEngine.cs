@@ -29,12 +29,12 @@ internal sealed unsafe class EpollEngine : IDisposable
     private int _nextSlot;
     private volatile bool _stopping;
 
-    public EpollEngine(ILogger logger)
+    public EpollEngine(ILogger logger, int index = 0)
     {
         _logger = logger;
         _epoll = LinuxNative.epoll_create1(LinuxNative.EPOLL_CLOEXEC);
         if (_epoll < 0) throw new IOException($"epoll_create1 failed: errno {LinuxNative.Errno}");
-        _thread = new Thread(Run) { IsBackground = true, Name = "FastChat epoll" };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"FastChat epoll {index}" };
         _thread.Start();
     }
 

@@ -13,6 +13,7 @@ namespace FastChat.Server.Transport;
 internal sealed class EpollListener : IConnectionListener, IEpollTarget
 {
     private readonly EpollEngine _engine;
+    private readonly EpollEngine[] _loops;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly ulong _key;
@@ -22,16 +23,18 @@ internal sealed class EpollListener : IConnectionListener, IEpollTarget
     private long _lastLimitWarning;
     private volatile bool _unbound;
 
-    public EpollListener(EpollEngine engine, IPEndPoint endpoint, int backlog, ILogger logger)
+    /// <summary>Listens on <paramref name="endpoint"/>; accepts are watched by the first loop, connections dealt to all in turn.</summary>
+    public EpollListener(EpollEngine[] loops, IPEndPoint endpoint, int backlog, ILogger logger)
     {
-        _engine = engine;
+        _loops = loops;
+        _engine = loops[0];
         _logger = logger;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any)) _socket.DualMode = true;
         _socket.Bind(endpoint);
         _socket.Listen(backlog);
         EndPoint = _socket.LocalEndPoint!;
-        _key = engine.Register(this);
+        _key = _engine.Register(this);
     }
 
     public EndPoint EndPoint { get; }
@@ -83,7 +86,8 @@ internal sealed class EpollListener : IConnectionListener, IEpollTarget
     {
         int one = 1;
         LinuxNative.setsockopt(fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY, &one, sizeof(int)); // small frames go out now
-        return new EpollConnection(_engine, new SocketDescriptor(fd), Interlocked.Increment(ref _accepted));
+        long number = Interlocked.Increment(ref _accepted);
+        return new EpollConnection(_loops[number % _loops.Length], new SocketDescriptor(fd), number);
     }
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
