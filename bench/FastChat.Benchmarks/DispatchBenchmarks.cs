@@ -3,8 +3,6 @@ using BenchmarkDotNet.Attributes;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 using FastChat.Server.Connections;
-using FastChat.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,7 +19,7 @@ namespace FastChat.Benchmarks;
 public class DispatchBenchmarks
 {
     private const int Batch = 32;
-    private WebApplication _app = null!;
+    private BenchServer _host = null!;
     private ClientConnection _alice = null!;
     private ClientConnection _bob = null!;
     private byte[] _sends = null!;
@@ -29,7 +27,6 @@ public class DispatchBenchmarks
     private ulong _nextId = 1;
     private ulong _bobSeq;
     private ulong _aliceSeq;
-    private string _dataDirectory = null!;
     private readonly List<Task> _drains = new();
     private CancellationTokenSource _stop = null!;
     private readonly PooledMemoryPool _pool = new();
@@ -43,19 +40,13 @@ public class DispatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "fastchat-bench", Guid.NewGuid().ToString("N"));
-        _app = FastChatHost.Build(["--Logging:LogLevel:Default=" + (Environment.GetEnvironmentVariable("BENCH_LOG") ?? "Warning")], o =>
+        _host = new BenchServer(o =>
         {
-            o.DataDirectory = _dataDirectory;
-            o.Port = 0;
-            o.ListenAddress = "127.0.0.1";
             o.MaxFramesPerSecond = 100_000_000; // the benchmark is one very fast client
             o.FrameBurst = 100_000_000;
-            // A small log buffer reaches steady state (pages recycled, not allocated) during warm-up.
-            o.StoreMemoryMegabytes = 16;
             o.CommitIntervalMicroseconds = GroupCommit ? 1000 : 100_000_000;
         });
-        var server = _app.Services.GetRequiredService<ServerContext>();
+        var server = _host.App.Services.GetRequiredService<ServerContext>();
         _stop = new CancellationTokenSource();
         _alice = Connect(server, "alice");
         _bob = Connect(server, "bob");
@@ -111,7 +102,7 @@ public class DispatchBenchmarks
         var bench = new DispatchBenchmarks { GroupCommit = groupCommit };
         bench.Setup();
         for (int i = 0; i < 20000; i++) bench.SendDeliverAckReceipt();
-        var store = bench._app.Services.GetRequiredService<FastChat.Server.Storage.FasterStore>();
+        var store = bench._host.App.Services.GetRequiredService<FastChat.Server.Storage.FasterStore>();
         var key = new byte[12];
         var value = new byte[150];
         var steps = new (string Name, Action Step)[]
@@ -141,8 +132,7 @@ public class DispatchBenchmarks
     public void Cleanup()
     {
         _stop.Cancel();
-        _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+        _host.Dispose();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -29,8 +29,10 @@ public sealed class HandshakeState : IDisposable
     /// <param name="prologue">Bound into the handshake hash; both sides must agree.</param>
     /// <param name="staticPrivateKey">This side's 32-byte X25519 private key.</param>
     /// <param name="ephemeralPrivateKey">Only for test vectors; normally a fresh random key.</param>
+    /// <param name="staticPublicKey">The static key's public half when the caller already has it (a server
+    /// handshaking all day): saves one X25519 base-point multiplication per handshake.</param>
     public HandshakeState(bool initiator, ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> staticPrivateKey,
-        ReadOnlySpan<byte> ephemeralPrivateKey = default)
+        ReadOnlySpan<byte> ephemeralPrivateKey = default, ReadOnlySpan<byte> staticPublicKey = default)
     {
         Sodium.EnsureInitialized();
         _initiator = initiator;
@@ -38,7 +40,8 @@ public sealed class HandshakeState : IDisposable
         var b = Buffer;
         b.Clear();
         staticPrivateKey.CopyTo(b.Slice(SPriv, K));
-        Sodium.X25519PublicKey(b.Slice(SPriv, K), b.Slice(SPub, K));
+        if (staticPublicKey.Length == K) staticPublicKey.CopyTo(b.Slice(SPub, K));
+        else Sodium.X25519PublicKey(b.Slice(SPriv, K), b.Slice(SPub, K));
         if (!ephemeralPrivateKey.IsEmpty)
         {
             ephemeralPrivateKey.CopyTo(b.Slice(EPriv, K));

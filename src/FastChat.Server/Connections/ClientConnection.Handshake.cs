@@ -25,7 +25,8 @@ internal sealed partial class ClientConnection
             return false;
         }
 
-        using var handshake = new HandshakeState(false, Preamble.BuildPrologue(clientPreamble, serverPreamble), _server.Identity.PrivateKey);
+        using var handshake = new HandshakeState(false, Preamble.BuildPrologue(clientPreamble, serverPreamble), _server.Identity.PrivateKey,
+            staticPublicKey: _server.Identity.PublicKey);
         var payload = ArrayPool<byte>.Shared.Rent(NoiseConstants.MaxMessageLength);
         try
         {
