@@ -23,17 +23,19 @@ public sealed class RawConnection : IAsyncDisposable
         _stream.ReadTimeout = 10000;
     }
 
-    public static async Task<RawConnection> OpenAsync(int port)
+    /// <param name="receiveBuffer">A small kernel receive buffer (set before connecting) makes the server's sends block sooner.</param>
+    public static async Task<RawConnection> OpenAsync(int port, int? receiveBuffer = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBuffer is { } size) tcp.ReceiveBufferSize = size;
         await tcp.ConnectAsync("127.0.0.1", port);
         return new RawConnection(tcp);
     }
 
     /// <summary>Preamble, handshake and the first server frame (WELCOME or DISCONNECT).</summary>
-    public static async Task<(RawConnection Connection, (byte Type, byte[] Body) First)> HandshakeAsync(int port, string user, byte[] key)
+    public static async Task<(RawConnection Connection, (byte Type, byte[] Body) First)> HandshakeAsync(int port, string user, byte[] key, int? receiveBuffer = null)
     {
-        var connection = await OpenAsync(port);
+        var connection = await OpenAsync(port, receiveBuffer);
         await connection.ExchangePreambleAsync();
         await connection.HandshakeAsync(user, key);
         var frames = await connection.ReadFramesAsync();
