@@ -15,8 +15,7 @@ internal static class HandshakeMode
         var sources = o.SourceAddresses;
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var users = Enumerable.Range(0, o.Connections).Select(i => $"{o.UserPrefix}hs{i}").ToArray();
-        var (registered, _, _) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "register");
-        foreach (var c in registered) c?.Dispose();
+        await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
         await Task.Delay(500); // let the server finish closing them
 
         var before = await sync.SampleAsync("storm");

@@ -58,13 +58,8 @@ internal static class IdleMode
             var shard = new ShardSpec(i, shards);
             return UserNames(shard.UserPrefix(o.UserPrefix), shard.Share(o.Connections));
         }).ToArray();
-        const int Batch = 4000; // stays far below this process's file limit
-        for (int start = 0; start < users.Length; start += Batch)
-        {
-            var (registered, failed, _) = await Connector.OpenManyAsync(endpoint, users[start..Math.Min(users.Length, start + Batch)], o.SourceAddresses, o.Parallelism, "register");
-            foreach (var c in registered) c?.Dispose();
-            if (failed > 0) throw new InvalidOperationException($"{failed} registrations failed");
-        }
+        if (await Connector.RegisterAsync(endpoint, users, o.SourceAddresses, o.Parallelism) is > 0 and var failed)
+            throw new InvalidOperationException($"{failed} registrations failed");
         if (server.Spawned) await server.RestartAsync();
         else await Task.Delay(1000); // an attached server keeps the heap it grew registering: noted in the result
     }

@@ -21,8 +21,7 @@ internal static class OfflineMode
         var sources = o.SourceAddresses;
         var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
         var users = Enumerable.Range(0, o.Users).Select(i => $"{o.UserPrefix}off{i}").ToArray();
-        var (registered, _, _) = await Connector.OpenManyAsync(endpoint, users, sources, o.Parallelism, "register");
-        foreach (var c in registered) c?.Dispose();
+        await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
         var (senders, _, _) = await Connector.OpenManyAsync(endpoint, [$"{o.UserPrefix}offsender"], sources, 1, "sender");
         using var stop = new CancellationTokenSource();
         var senderIo = new RecordIo(senders[0]!);
