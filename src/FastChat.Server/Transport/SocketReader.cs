@@ -21,8 +21,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     private int _start, _end, _examined;
     private bool _endOfStream, _completed;
     private Exception? _error;
-    private int _pending;          // 1 while a ReadAsync waits; whoever swaps it to 0 completes it
-    private int _cancelRequested;
+    private ParkedOperation _parked;
     private CancellationTokenRegistration _tokenRegistration;
 
     private enum Receive { Data, WouldBlock }
@@ -31,7 +30,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        if (Interlocked.Exchange(ref _cancelRequested, 0) == 1) return new(Result(canceled: true));
+        if (_parked.TakeCancel()) return new(Result(canceled: true));
         if (_error is not null) throw _error;
         if (_end > _examined || _endOfStream) return new(Result());
         if (ReceiveNow() == Receive.Data)
@@ -41,7 +40,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
         }
 
         _source.Reset();
-        Volatile.Write(ref _pending, 1);
+        _parked.Park();
         if (cancellationToken.CanBeCanceled)
             _tokenRegistration = cancellationToken.UnsafeRegister(static s => ((SocketReader)s!).CancelPendingRead(), this);
         WaitForData();
@@ -51,7 +50,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     public override bool TryRead(out ReadResult result)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (Interlocked.Exchange(ref _cancelRequested, 0) == 1) { result = Result(canceled: true); return true; }
+        if (_parked.TakeCancel()) { result = Result(canceled: true); return true; }
         if (_error is not null) throw _error;
         if (_end > _examined || _endOfStream || ReceiveNow() == Receive.Data)
         {
@@ -80,8 +79,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     /// </summary>
     public override void CancelPendingRead()
     {
-        Volatile.Write(ref _cancelRequested, 1);
-        if (Volatile.Read(ref _pending) == 1) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        if (_parked.RequestCancel()) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     public override void Complete(Exception? exception = null)
@@ -89,7 +87,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
         if (_completed) return;
         _completed = true;
         _tokenRegistration.Dispose();
-        if (Volatile.Read(ref _pending) == 0) ReleaseBuffer();
+        if (!_parked.IsParked) ReleaseBuffer();
     }
 
     /// <summary>The engine saw the socket readable (or hung up): receive, and run the reader's continuation, right here.</summary>
@@ -97,17 +95,17 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
 
     void IThreadPoolWorkItem.Execute()
     {
-        if (Volatile.Read(ref _cancelRequested) == 1) TryCompleteCanceled();
+        if (_parked.CancelRequested) TryCompleteCanceled();
         else TryComplete();
     }
 
     /// <summary>Claims the waiting read and completes it with what the socket has; re-arms if nothing.</summary>
     private void TryComplete()
     {
-        if (Interlocked.Exchange(ref _pending, 0) != 1) return; // already completed (cancelled)
+        if (!_parked.TryClaim()) return; // already completed (cancelled)
         if (ReceiveNow() == Receive.WouldBlock)
         {
-            Volatile.Write(ref _pending, 1);
+            _parked.Park();
             WaitForData();
             return;
         }
@@ -119,13 +117,13 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     /// <summary>With a read pending: arm one EPOLLIN, unless a cancel raced in first.</summary>
     private void WaitForData()
     {
-        if (Volatile.Read(ref _cancelRequested) == 1) TryCompleteCanceled();
+        if (_parked.CancelRequested) TryCompleteCanceled();
         else if (!connection.Arm(Epoll.Readable)) Fail(connection.Descriptor.IsClosed ? connection.ClosedError() : new IOException("epoll_ctl failed"));
     }
 
     private void Fail(Exception error)
     {
-        if (Interlocked.Exchange(ref _pending, 0) != 1) return;
+        if (!_parked.TryClaim()) return;
         _error = error;
         _tokenRegistration.Dispose();
         _source.SetException(error);
@@ -133,8 +131,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
 
     private void TryCompleteCanceled()
     {
-        if (Interlocked.Exchange(ref _pending, 0) != 1) return;
-        Volatile.Write(ref _cancelRequested, 0);
+        if (!_parked.TryClaimForCancel()) return;
         _source.SetResult(Result(canceled: true));
     }
 

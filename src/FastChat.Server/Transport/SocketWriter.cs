@@ -19,8 +19,7 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
     private byte[]? _buffer;
     private int _sent, _written;
     private bool _completed, _broken;
-    private int _pending;          // 1 while a FlushAsync waits for the socket
-    private int _cancelRequested;
+    private ParkedOperation _parked;
 
     private enum Send { Done, WouldBlock, Broken }
 
@@ -45,14 +44,14 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        if (Interlocked.Exchange(ref _cancelRequested, 0) == 1) return new(new FlushResult(isCanceled: true, isCompleted: false));
+        if (_parked.TakeCancel()) return new(new FlushResult(isCanceled: true, isCompleted: false));
         switch (SendNow())
         {
             case Send.Done: return new(new FlushResult(false, false));
             case Send.Broken: return new(new FlushResult(false, true));
         }
         _source.Reset();
-        Volatile.Write(ref _pending, 1);
+        _parked.Park();
         WaitForRoom();
         return new ValueTask<FlushResult>(this, _source.Version);
     }
@@ -60,15 +59,14 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
     /// <summary>Ends a waiting flush with IsCanceled (on the thread pool); unsent bytes stay for the next flush.</summary>
     public override void CancelPendingFlush()
     {
-        Volatile.Write(ref _cancelRequested, 1);
-        if (Volatile.Read(ref _pending) == 1) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        if (_parked.RequestCancel()) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     public override void Complete(Exception? exception = null)
     {
         if (_completed) return;
         _completed = true;
-        if (Volatile.Read(ref _pending) == 0) ReleaseBuffer();
+        if (!_parked.IsParked) ReleaseBuffer();
     }
 
     /// <summary>The engine saw the socket writable (or failed): send after the current batch.</summary>
@@ -76,17 +74,17 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
 
     void IThreadPoolWorkItem.Execute()
     {
-        if (Volatile.Read(ref _cancelRequested) == 1) TryCompleteCanceled();
+        if (_parked.CancelRequested) TryCompleteCanceled();
         else TryComplete();
     }
 
     private void TryComplete()
     {
-        if (Interlocked.Exchange(ref _pending, 0) != 1) return;
+        if (!_parked.TryClaim()) return;
         var outcome = SendNow();
         if (outcome == Send.WouldBlock)
         {
-            Volatile.Write(ref _pending, 1);
+            _parked.Park();
             WaitForRoom();
             return;
         }
@@ -97,8 +95,8 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
     /// <summary>With a flush pending: arm one EPOLLOUT, unless a cancel raced in first; if that fails the connection is broken.</summary>
     private void WaitForRoom()
     {
-        if (Volatile.Read(ref _cancelRequested) == 1) TryCompleteCanceled();
-        else if (!connection.Arm(Epoll.Writable) && Interlocked.Exchange(ref _pending, 0) == 1)
+        if (_parked.CancelRequested) TryCompleteCanceled();
+        else if (!connection.Arm(Epoll.Writable) && _parked.TryClaim())
         {
             Broken();
             if (_completed) ReleaseBuffer();
@@ -108,8 +106,7 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
 
     private void TryCompleteCanceled()
     {
-        if (Interlocked.Exchange(ref _pending, 0) != 1) return;
-        Volatile.Write(ref _cancelRequested, 0);
+        if (!_parked.TryClaimForCancel()) return;
         _source.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
     }
 
