@@ -21,6 +21,8 @@ internal sealed class LeanConnection : IDisposable
     /// <summary>Frames that followed WELCOME in its record (a backlog starts right behind it).</summary>
     public byte[] Leftover { get; private set; } = [];
 
+    private const int IpProtocolIp = 0, IpBindAddressNoPort = 24; // IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT (Linux ≥ 4.2)
+
     private LeanConnection(Socket socket) => Socket = socket;
 
     public static async Task<LeanConnection> OpenAsync(IPEndPoint server, IPAddress source, string user, CancellationToken ct)
@@ -29,6 +31,10 @@ internal sealed class LeanConnection : IDisposable
         var connection = new LeanConnection(socket);
         try
         {
+            // Pick the port at connect, not at bind: the kernel can then reuse a port per
+            // destination (4-tuple) instead of skipping every port still in TIME_WAIT from the
+            // previous run, which stalls back-to-back storms.
+            if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(IpProtocolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(server, ct);
             await connection.HandshakeAsync(user, ct);
