@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 
 namespace FastChat.Soak;
@@ -13,7 +12,7 @@ internal static class HandshakeMode
     public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
         var sources = o.SourceAddresses;
-        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var endpoint = server.EndPoint;
         var users = Enumerable.Range(0, o.Connections).Select(i => $"{o.UserPrefix}hs{i}").ToArray();
         await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
         await Task.Delay(500); // let the server finish closing them

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 
 namespace FastChat.Soak;
@@ -16,7 +15,7 @@ internal static class IdleMode
 {
     public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
-        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var endpoint = server.EndPoint;
         var users = UserNames(o.UserPrefix, o.Connections);
         var before = await sync.SampleAsync("before", withHeap: true);
         var (opened, failed, connectSeconds) = await Connector.OpenManyAsync(endpoint, users, o.SourceAddresses, o.Parallelism, "idle");
@@ -51,7 +50,7 @@ internal static class IdleMode
     public static async Task PrepareUsersAsync(ServerUnderTest server, SoakOptions o)
     {
         if (o.FreshUsers) return;
-        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var endpoint = server.EndPoint;
         int shards = Math.Max(o.Shards, 1);
         var users = Enumerable.Range(0, shards).SelectMany(i =>
         {

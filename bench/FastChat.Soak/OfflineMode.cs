@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using FastChat.Protocol.Frames;
@@ -19,7 +18,7 @@ internal static class OfflineMode
     public static async Task<JsonObject> RunAsync(ServerUnderTest server, SoakOptions o, RunSync sync)
     {
         var sources = o.SourceAddresses;
-        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var endpoint = server.EndPoint;
         var users = Enumerable.Range(0, o.Users).Select(i => $"{o.UserPrefix}off{i}").ToArray();
         await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
         var (senders, _, _) = await Connector.OpenManyAsync(endpoint, [$"{o.UserPrefix}offsender"], sources, 1, "sender");

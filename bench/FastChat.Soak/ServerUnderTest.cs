@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.RegularExpressions;
 
 namespace FastChat.Soak;
@@ -15,6 +16,7 @@ internal sealed partial class ServerUnderTest : IDisposable
     public int Port { get; private set; }
     public int Pid { get; private set; }
     public bool Spawned => _spawned is not null;
+    public IPEndPoint EndPoint => new(IPAddress.Parse(Host), Port); // Port changes when a spawned server restarts
 
     private ServerUnderTest(string host, int port, int pid, Process? spawned, string? dataDirectory,
         IEnumerable<string>? extraArgs = null, IReadOnlyDictionary<string, string>? environment = null)

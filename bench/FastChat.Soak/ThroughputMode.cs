@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using HdrHistogram;
 
@@ -16,7 +15,7 @@ internal static class ThroughputMode
     {
         var sources = o.SourceAddresses;
         if (o.Size < Pair.MinimumSize) throw new ArgumentException($"--size must be at least {Pair.MinimumSize}");
-        var endpoint = new IPEndPoint(IPAddress.Parse(server.Host), server.Port);
+        var endpoint = server.EndPoint;
         var idle = o.Idle > 0
             ? (await Connector.OpenManyAsync(endpoint, Enumerable.Range(0, o.Idle).Select(i => $"{o.UserPrefix}i{i}").ToArray(), sources, o.Parallelism, "idle")).Connections
             : [];

@@ -10,8 +10,6 @@ internal static class EventLoop
 {
     [ThreadStatic] private static Queue<IThreadPoolWorkItem>? t_deferred;
 
-    public static bool OnLoopThread => t_deferred is not null;
-
     public static void Schedule(IThreadPoolWorkItem work)
     {
         if (t_deferred is { } deferred) deferred.Enqueue(work);

@@ -9,12 +9,12 @@ internal static unsafe partial class LinuxNative
 
     public const int EAGAIN = 11, EINTR = 4, ECONNABORTED = 103, ECONNRESET = 104, EPIPE = 32, EMFILE = 24, ENFILE = 23, ENOBUFS = 105, ENOMEM = 12;
     public const int SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    public const int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+    public const int SHUT_RDWR = 2;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1;
     public const int EPOLL_CLOEXEC = 0x80000;
-    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-    public const uint EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLRDHUP = 0x2000, EPOLLONESHOT = 1u << 30;
+    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_MOD = 3;
+    public const uint EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLONESHOT = 1u << 30;
 
     /// <summary>struct epoll_event: packed (12 bytes) on x86-64, naturally aligned (16) elsewhere.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
