@@ -1,4 +1,5 @@
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
 
@@ -13,18 +14,9 @@ internal static class Fixtures
         var serverKey = new byte[32];
         Random.Shared.NextBytes(clientKey);
         Random.Shared.NextBytes(serverKey);
-        using var client = new HandshakeState(true, "bench"u8, clientKey);
-        using var server = new HandshakeState(false, "bench"u8, serverKey);
-        var buffer = new byte[1024];
-        var payload = new byte[1024];
-        int n = client.WriteMessage(default, buffer); server.ReadMessage(buffer.AsSpan(0, n), payload);
-        n = server.WriteMessage(default, buffer); client.ReadMessage(buffer.AsSpan(0, n), payload);
-        n = client.WriteMessage(default, buffer); server.ReadMessage(buffer.AsSpan(0, n), payload);
-        var c = new NoiseTransport();
-        var s = new NoiseTransport();
-        client.Split(c);
-        server.Split(s);
-        return (c, s);
+        using var client = HandshakeDriver.CreateInitiator(clientKey, []);
+        using var server = HandshakeDriver.CreateResponder(serverKey, default, []);
+        return HandshakeDriver.RunInMemory(client, server);
     }
 
     /// <summary>A record plaintext of <paramref name="count"/> SEND frames with 100-byte payloads.</summary>

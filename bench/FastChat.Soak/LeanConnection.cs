@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using FastChat.Protocol.Crypto;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
-using MessagePack;
 
 namespace FastChat.Soak;
 
@@ -16,7 +16,7 @@ namespace FastChat.Soak;
 internal sealed class LeanConnection : IDisposable
 {
     public Socket Socket { get; }
-    public NoiseTransport Transport { get; } = new();
+    public NoiseTransport Transport { get; private set; } = new();
 
     /// <summary>Frames that followed WELCOME in its record (a backlog starts right behind it).</summary>
     public byte[] Leftover { get; private set; } = [];
@@ -49,27 +49,16 @@ internal sealed class LeanConnection : IDisposable
 
     private async Task HandshakeAsync(string user, CancellationToken ct)
     {
-        var clientPreamble = new byte[Preamble.Length];
-        Preamble.WriteClient(clientPreamble);
-        await Socket.SendAsync(clientPreamble, ct);
-        var serverPreamble = new byte[Preamble.Length];
-        await ReceiveExactlyAsync(serverPreamble, ct);
-        if (Preamble.ReadServer(serverPreamble, out _) != PreambleStatus.Ok) throw new InvalidOperationException("preamble refused");
-
         // A key derived from the name: the same user logs in again on a later run.
         var hash = new byte[64];
         Sodium.Blake2b("fastchat-soak|"u8, System.Text.Encoding.ASCII.GetBytes(user), default, hash);
-        var key = hash[..32];
-        using var handshake = new HandshakeState(true, Preamble.BuildPrologue(clientPreamble, serverPreamble), key);
-        var buffer = new byte[1024];
-        var payload = new byte[1024];
-        await SendMessageAsync(buffer, handshake.WriteMessage(default, buffer.AsSpan(2)), ct);
-        var reply = await ReceiveMessageAsync(ct);
-        if (handshake.ReadMessage(reply, payload) < 0) throw new InvalidOperationException("server handshake invalid");
-        var hello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello(user, "fastchat-soak/1").Write(ref w));
-        await SendMessageAsync(buffer, handshake.WriteMessage(hello, buffer.AsSpan(2)), ct);
-        handshake.Split(Transport);
-        Sodium.Zero(key);
+        using (var driver = HandshakeDriver.CreateInitiator(hash.AsSpan(0, 32), new ClientHello(user, "fastchat-soak/1").Encode()))
+        await using (var stream = new NetworkStream(Socket, ownsSocket: false))
+        {
+            await HandshakeIo.RunInitiatorAsync(driver, stream, ct);
+            Transport = driver.Split();
+        }
+        Sodium.Zero(hash);
 
         // WELCOME (registration required on a fresh server) → REGISTER → WELCOME authenticated.
         var first = await ReceiveRecordAsync(ct);
@@ -111,9 +100,8 @@ internal sealed class LeanConnection : IDisposable
 
     public async Task SendRecordAsync(byte[] plaintext, CancellationToken ct)
     {
-        var sealedRecord = new byte[2 + plaintext.Length + 16];
-        RecordFraming.WriteLength(sealedRecord, plaintext.Length + 16);
-        Transport.Encrypt(plaintext, sealedRecord.AsSpan(2));
+        var sealedRecord = new byte[RecordWriter.RecordOverhead + plaintext.Length];
+        RecordWriter.SealOne(Transport, plaintext, sealedRecord);
         await Socket.SendAsync(sealedRecord, ct);
     }
 
@@ -123,12 +111,6 @@ internal sealed class LeanConnection : IDisposable
         var plain = new byte[record.Length - 16];
         if (Transport.Decrypt(record, plain) < 0) throw new InvalidOperationException("record failed to decrypt");
         return plain;
-    }
-
-    private async Task SendMessageAsync(byte[] buffer, int length, CancellationToken ct)
-    {
-        RecordFraming.WriteLength(buffer, length);
-        await Socket.SendAsync(buffer.AsMemory(0, 2 + length), ct);
     }
 
     private async Task<byte[]> ReceiveMessageAsync(CancellationToken ct)

@@ -19,7 +19,7 @@ internal sealed class RecordIo(LeanConnection connection)
 
     private readonly byte[] _data = new byte[DataCapacity];
     private readonly byte[] _control = new byte[4096];
-    private readonly byte[] _wire = new byte[DataCapacity + DataCapacity / ProtocolLimits.MaxRecordPlaintext * 32 + 4096];
+    private readonly byte[] _wire = new byte[RecordWriter.MaxSealedLength(DataCapacity)];
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly byte[] _in = new byte[256 * 1024];
     private int _dataCount, _controlCount, _inStart, _inEnd;
@@ -49,19 +49,10 @@ internal sealed class RecordIo(LeanConnection connection)
         finally { _write.Release(); }
     }
 
-    /// <summary>Seals frames into records cut at frame boundaries; returns the wire bytes written.</summary>
+    /// <summary>Seals the buffered frames into records; returns the wire bytes written.</summary>
     private int Seal(byte[] plain, ref int count)
     {
-        int wire = 0, offset = 0;
-        while (offset < count)
-        {
-            int length = FrameHeader.RecordCut(plain.AsSpan(offset, count - offset));
-            int sealedLength = length + NoiseConstants.TagLength;
-            RecordFraming.WriteLength(_wire.AsSpan(wire), sealedLength);
-            connection.Transport.Encrypt(plain.AsSpan(offset, length), _wire.AsSpan(wire + 2));
-            wire += 2 + sealedLength;
-            offset += length;
-        }
+        int wire = RecordWriter.Seal(connection.Transport, plain.AsSpan(0, count), _wire);
         count = 0;
         return wire;
     }

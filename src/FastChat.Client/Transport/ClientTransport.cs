@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Net.Sockets;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
-using MessagePack;
 
 namespace FastChat.Client.Transport;
 
@@ -15,7 +15,7 @@ public sealed class ClientTransport : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly NoiseTransport _noise = new();
+    private NoiseTransport _noise = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _readBuffer = new byte[NoiseConstants.MaxMessageLength];
 
@@ -56,40 +56,27 @@ public sealed class ClientTransport : IAsyncDisposable
 
     private async Task HandshakeAsync(string userName, string software, byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken ct)
     {
-        var clientPreamble = new byte[Preamble.Length];
-        Preamble.WriteClient(clientPreamble);
-        await _stream.WriteAsync(clientPreamble, ct).ConfigureAwait(false);
-        var serverPreamble = new byte[Preamble.Length];
-        await _stream.ReadExactlyAsync(serverPreamble, ct).ConfigureAwait(false);
-        var status = Preamble.ReadServer(serverPreamble, out _);
-        if (status != PreambleStatus.Ok)
-            throw new FastChatException(status == PreambleStatus.UnsupportedVersion ? ErrorCode.UnsupportedVersion : ErrorCode.HandshakeFailed,
-                $"server refused the preamble: {status}");
-
-        using var handshake = new HandshakeState(true, Preamble.BuildPrologue(clientPreamble, serverPreamble), staticPrivateKey);
-        var buffer = new byte[RecordFraming.LengthPrefix + 1024];
-        int n = handshake.WriteMessage(default, buffer.AsSpan(RecordFraming.LengthPrefix));
-        RecordFraming.WriteLength(buffer, n);
-        await _stream.WriteAsync(buffer.AsMemory(0, RecordFraming.LengthPrefix + n), ct).ConfigureAwait(false);
-
-        var message = await ReadMessageAsync(ct).ConfigureAwait(false);
-        var payload = new byte[message.Length];
-        int payloadLength = handshake.ReadMessage(message.Span, payload);
-        if (payloadLength < 0) throw new FastChatException(ErrorCode.HandshakeFailed, "server handshake message did not verify");
-        ServerStaticKey = handshake.RemoteStaticPublicKey.ToArray();
-        if (expectedServerKey is not null && !expectedServerKey.AsSpan().SequenceEqual(ServerStaticKey))
-            throw new FastChatException(ErrorCode.HandshakeFailed, "server key does not match the pinned key");
-        if (!ServerHello.TryParse(payload.AsSpan(0, payloadLength), out var hello))
+        using var driver = HandshakeDriver.CreateInitiator(staticPrivateKey, new ClientHello(userName, software).Encode(), expectedServerKey);
+        try
+        {
+            await HandshakeIo.RunInitiatorAsync(driver, _stream, ct).ConfigureAwait(false);
+        }
+        catch (HandshakeException ex)
+        {
+            throw ex.Failure switch
+            {
+                HandshakeFailure.UnsupportedVersion => new FastChatException(ErrorCode.UnsupportedVersion, "server refused the preamble: no common version"),
+                HandshakeFailure.ServerBusy or HandshakeFailure.BadPreamble => new FastChatException(ErrorCode.HandshakeFailed, $"server refused the preamble: {ex.Failure}"),
+                HandshakeFailure.PeerKeyMismatch => new FastChatException(ErrorCode.HandshakeFailed, "server key does not match the pinned key"),
+                HandshakeFailure.Closed => new FastChatException(ErrorCode.HandshakeFailed, "server closed the connection during the handshake"),
+                _ => new FastChatException(ErrorCode.HandshakeFailed, "server handshake message did not verify"),
+            };
+        }
+        ServerStaticKey = driver.PeerStaticKey.ToArray();
+        if (!ServerHello.TryParse(driver.PeerPayload, out var hello))
             throw new FastChatException(ErrorCode.ProtocolError, "malformed ServerHello");
         Hello = hello;
-
-        var clientHello = new ClientHello(userName, software);
-        var helloBytes = ControlFrames.EncodeBody((ref MessagePackWriter w) => clientHello.Write(ref w));
-        var third = new byte[RecordFraming.LengthPrefix + handshake.MessageLength(helloBytes.Length)];
-        n = handshake.WriteMessage(helloBytes, third.AsSpan(RecordFraming.LengthPrefix));
-        RecordFraming.WriteLength(third, n);
-        await _stream.WriteAsync(third, ct).ConfigureAwait(false);
-        handshake.Split(_noise);
+        _noise = driver.Split();
     }
 
     /// <summary>Reads one length-prefixed message into the shared read buffer.</summary>
@@ -115,20 +102,10 @@ public sealed class ClientTransport : IAsyncDisposable
     public async Task WriteFramesAsync(ReadOnlyMemory<byte> frames, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        var output = ArrayPool<byte>.Shared.Rent(frames.Length + (frames.Length / ProtocolLimits.MaxRecordPlaintext + 1) * 18);
+        var output = ArrayPool<byte>.Shared.Rent(RecordWriter.MaxSealedLength(frames.Length));
         try
         {
-            int written = 0;
-            var rest = frames;
-            while (!rest.IsEmpty)
-            {
-                int take = FrameHeader.RecordCut(rest.Span);
-                int sealedLength = take + NoiseConstants.TagLength;
-                RecordFraming.WriteLength(output.AsSpan(written), sealedLength);
-                _noise.Encrypt(rest.Span[..take], output.AsSpan(written + RecordFraming.LengthPrefix));
-                written += RecordFraming.LengthPrefix + sealedLength;
-                rest = rest[take..];
-            }
+            int written = RecordWriter.Seal(_noise, frames.Span, output);
             await _stream.WriteAsync(output.AsMemory(0, written), ct).ConfigureAwait(false);
         }
         finally

@@ -38,6 +38,13 @@ public sealed record ServerHello(int Version, string ServerName, int MaxRecordPl
         w.Write(Version); w.Write(ServerName); w.Write(MaxRecordPlaintext); w.Write(MaxPayload); w.Write(KeepaliveSeconds);
     }
 
+    /// <summary>The handshake payload bytes.</summary>
+    public byte[] Encode()
+    {
+        var self = this;
+        return ControlFrames.EncodeBody((ref MessagePackWriter w) => self.Write(ref w));
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> body, out ServerHello value) =>
         ControlFrames.TryParse(body, 5, out value, (ref MessagePackReader r) =>
             new ServerHello(r.ReadInt32(), r.ReadString() ?? "", r.ReadInt32(), r.ReadInt32(), r.ReadInt32()));
@@ -50,6 +57,13 @@ public sealed record ClientHello(string UserName, string ClientSoftware)
     {
         w.WriteArrayHeader(2);
         w.Write(UserName); w.Write(ClientSoftware);
+    }
+
+    /// <summary>The handshake payload bytes.</summary>
+    public byte[] Encode()
+    {
+        var self = this;
+        return ControlFrames.EncodeBody((ref MessagePackWriter w) => self.Write(ref w));
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out ClientHello value) =>

@@ -28,7 +28,7 @@ public sealed class HandshakeState : IDisposable
     /// <param name="initiator">True for the client side.</param>
     /// <param name="prologue">Bound into the handshake hash; both sides must agree.</param>
     /// <param name="staticPrivateKey">This side's 32-byte X25519 private key.</param>
-    /// <param name="ephemeralPrivateKey">Only for test vectors; normally a fresh random key.</param>
+    /// <param name="ephemeralPrivateKey">A key chosen by the caller: test vectors, or the driver that sent message 1 before the prologue was known; normally a fresh random key.</param>
     /// <param name="staticPublicKey">The static key's public half when the caller already has it (a server
     /// handshaking all day): saves one X25519 base-point multiplication per handshake.</param>
     public HandshakeState(bool initiator, ReadOnlySpan<byte> prologue, ReadOnlySpan<byte> staticPrivateKey,

@@ -2,7 +2,7 @@ using FastChat.Protocol.Noise;
 
 namespace FastChat.Protocol.Wire;
 
-/// <summary>Hard protocol limits every implementation enforces (protocol-spec/limits.md).</summary>
+/// <summary>Hard protocol limits every implementation enforces (protocol-spec/07-limits-and-timeouts.md).</summary>
 public static class ProtocolLimits
 {
     public const int MaxRecordPlaintext = NoiseConstants.MaxPlaintextLength; // 65519
@@ -10,4 +10,21 @@ public static class ProtocolLimits
     public const int MaxFrameBody = MaxRecordPlaintext - FrameHeaderLength;  // 65515
     public const int MaxPayload = 64000;
     public const int MaxHandshakePayload = 1024;
+
+    private const int SealedKey = NoiseConstants.DhLength + NoiseConstants.TagLength;
+
+    /// <summary>Message 1 (<c>-> e</c>): the ephemeral key and a plaintext payload.</summary>
+    public const int MaxHandshakeMessage1 = NoiseConstants.DhLength + MaxHandshakePayload;                                   // 1056
+    /// <summary>Message 2 (<c>&lt;- e, ee, s, es</c>): ephemeral, sealed static, sealed payload.</summary>
+    public const int MaxHandshakeMessage2 = NoiseConstants.DhLength + SealedKey + MaxHandshakePayload + NoiseConstants.TagLength; // 1120
+    /// <summary>Message 3 (<c>-> s, se</c>): sealed static, sealed payload.</summary>
+    public const int MaxHandshakeMessage3 = SealedKey + MaxHandshakePayload + NoiseConstants.TagLength;                     // 1088
+
+    /// <summary>The largest handshake message with this index (0, 1, 2).</summary>
+    public static int MaxHandshakeMessage(int index) => index switch
+    {
+        0 => MaxHandshakeMessage1,
+        1 => MaxHandshakeMessage2,
+        _ => MaxHandshakeMessage3,
+    };
 }

@@ -1,77 +1,38 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using FastChat.Protocol.Frames;
-using FastChat.Protocol.Noise;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Wire;
-using MessagePack;
 
 namespace FastChat.Server.Connections;
 
 internal sealed partial class ClientConnection
 {
-    /// <summary>Preamble, Noise XX as responder, then authentication. False closes the connection.</summary>
+    /// <summary>Preamble and Noise XX as responder (the Protocol's driver), then authentication. False closes the connection.</summary>
     private async Task<bool> HandshakeAsync()
     {
-        var clientPreamble = new byte[Preamble.Length];
-        if (!await ReadExactlyAsync(clientPreamble).ConfigureAwait(false)) return false;
-        var status = _server.ShuttingDown ? PreambleStatus.ServerBusy : Preamble.Negotiate(clientPreamble, out _);
-        var serverPreamble = new byte[Preamble.Length];
-        Preamble.WriteServer(serverPreamble, status == PreambleStatus.Ok ? Preamble.CurrentVersion : Preamble.MaxSupportedVersion, status);
-        await _output.WriteAsync(serverPreamble).ConfigureAwait(false);
-        if (status != PreambleStatus.Ok)
+        using var driver = HandshakeDriver.CreateResponder(_server.Identity.PrivateKey, _server.Identity.PublicKey,
+            _server.ServerHelloPayload, () => _server.ShuttingDown);
+        if (await HandshakeIo.RunAsync(driver, _input, _output, initiator: false).ConfigureAwait(false) != HandshakeProgress.Completed)
         {
             _server.Metrics.HandshakeFailed();
-            _server.Metrics.Error(status == PreambleStatus.UnsupportedVersion ? ErrorCode.UnsupportedVersion : ErrorCode.ProtocolError);
+            _server.Metrics.Error(driver.Failure switch
+            {
+                HandshakeFailure.UnsupportedVersion => ErrorCode.UnsupportedVersion,
+                HandshakeFailure.BadPreamble or HandshakeFailure.BadMessageLength => ErrorCode.ProtocolError,
+                HandshakeFailure.ServerBusy => ErrorCode.ServerShutdown,
+                _ => ErrorCode.HandshakeFailed,
+            });
             return false;
         }
-
-        using var handshake = new HandshakeState(false, Preamble.BuildPrologue(clientPreamble, serverPreamble), _server.Identity.PrivateKey,
-            staticPublicKey: _server.Identity.PublicKey);
-        var payload = ArrayPool<byte>.Shared.Rent(NoiseConstants.MaxMessageLength);
-        try
+        _transport = driver.Split();
+        _server.Metrics.HandshakeCompleted();
+        _lastReceiveTicks = Environment.TickCount64;
+        if (!ClientHello.TryParse(driver.PeerPayload, out var clientHello))
         {
-            // -> e
-            var message = await ReadHandshakeMessageAsync().ConfigureAwait(false);
-            if (message is null || handshake.ReadMessage(message, payload) < 0) return Fail();
-
-            // <- e, ee, s, es  carrying ServerHello
-            var hello = new ServerHello(Preamble.CurrentVersion, _server.Options.ServerName, ProtocolLimits.MaxRecordPlaintext,
-                _server.Options.MaxPayloadBytes, _server.Options.KeepaliveSeconds);
-            var helloBytes = ControlFrames.EncodeBody((ref MessagePackWriter w) => hello.Write(ref w));
-            var reply = new byte[RecordFraming.LengthPrefix + handshake.MessageLength(helloBytes.Length)];
-            int written = handshake.WriteMessage(helloBytes, reply.AsSpan(RecordFraming.LengthPrefix));
-            RecordFraming.WriteLength(reply, written);
-            await _output.WriteAsync(reply).ConfigureAwait(false);
-
-            // -> s, se  carrying ClientHello
-            message = await ReadHandshakeMessageAsync().ConfigureAwait(false);
-            if (message is null) return Fail();
-            int payloadLength = handshake.ReadMessage(message, payload);
-            if (payloadLength < 0) return Fail();
-
-            _transport = new NoiseTransport();
-            handshake.Split(_transport);
-            _server.Metrics.HandshakeCompleted();
-            _lastReceiveTicks = Environment.TickCount64;
-
-            if (!ClientHello.TryParse(payload.AsSpan(0, payloadLength), out var clientHello))
-            {
-                Close(ErrorCode.ProtocolError, "malformed ClientHello");
-                return false;
-            }
-            return Authenticate(clientHello, handshake.RemoteStaticPublicKey);
+            Close(ErrorCode.ProtocolError, "malformed ClientHello");
+            return false;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(payload);
-        }
-    }
-
-    private bool Fail()
-    {
-        _server.Metrics.HandshakeFailed();
-        _server.Metrics.Error(ErrorCode.HandshakeFailed);
-        return false;
+        return Authenticate(clientHello, driver.PeerStaticKey);
     }
 
     /// <summary>The handshake proved the client holds its static key; now bind it to a user.</summary>
@@ -112,7 +73,7 @@ internal sealed partial class ClientConnection
     }
 
     /// <summary>Benchmarks only: an authenticated session whose keys came from an in-memory handshake.</summary>
-    internal void StartSessionForBenchmark(string user, NoiseTransport transport)
+    internal void StartSessionForBenchmark(string user, Protocol.Noise.NoiseTransport transport)
     {
         _transport = transport;
         _userName = user;
@@ -124,40 +85,4 @@ internal sealed partial class ClientConnection
         TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, UserName, NowMs, queued)));
 
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private async ValueTask<bool> ReadExactlyAsync(byte[] destination)
-    {
-        while (true)
-        {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (buffer.Length >= destination.Length)
-            {
-                buffer.Slice(0, destination.Length).CopyTo(destination);
-                _input.AdvanceTo(buffer.GetPosition(destination.Length));
-                return true;
-            }
-            if (result.IsCompleted || result.IsCanceled) return false;
-            _input.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    private async ValueTask<byte[]?> ReadHandshakeMessageAsync()
-    {
-        while (true)
-        {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (RecordFraming.TryRead(ref buffer, out var message, out bool invalid))
-            {
-                if (message.Length > NoiseConstants.DhLength * 2 + 2 * NoiseConstants.TagLength + ProtocolLimits.MaxHandshakePayload)
-                    return null;
-                var bytes = message.ToArray();
-                _input.AdvanceTo(buffer.Start);
-                return bytes;
-            }
-            if (invalid || result.IsCompleted || result.IsCanceled) return null;
-            _input.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
 }

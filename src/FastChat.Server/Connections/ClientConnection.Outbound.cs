@@ -132,39 +132,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         return true;
     }
 
-    /// <summary>Cuts the plaintext into records at frame boundaries and encrypts each into the pipe.</summary>
-    private int EncryptRecords(ReadOnlySpan<byte> frames)
-    {
-        int wire = 0;
-        while (!frames.IsEmpty)
-        {
-            int recordLength = FrameHeader.RecordCut(frames);
-            int sealedLength = recordLength + Protocol.Noise.NoiseConstants.TagLength;
-            int needed = RecordFraming.LengthPrefix + sealedLength;
-            var span = _output.GetSpan();
-            if (span.Length >= needed)
-            {
-                // Straight into the transport's pooled block.
-                RecordFraming.WriteLength(span, sealedLength);
-                _transport!.Encrypt(frames[..recordLength], span[RecordFraming.LengthPrefix..]);
-                _output.Advance(needed);
-            }
-            else
-            {
-                // Larger than what is left of the block (Kestrel's are 4 KiB): seal into a pooled
-                // scratch buffer and let the pipe copy it across blocks, rather than asking the
-                // pipe for one oversized segment.
-                var scratch = ArrayPool<byte>.Shared.Rent(needed);
-                RecordFraming.WriteLength(scratch, sealedLength);
-                _transport!.Encrypt(frames[..recordLength], scratch.AsSpan(RecordFraming.LengthPrefix));
-                _output.Write(scratch.AsSpan(0, needed));
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-            wire += RecordFraming.LengthPrefix + sealedLength;
-            frames = frames[recordLength..];
-        }
-        return wire;
-    }
+    private int EncryptRecords(ReadOnlySpan<byte> frames) => RecordWriter.Seal(_transport!, frames, _output);
 
     /// <summary>At close: give the last frames (DISCONNECT) a moment to reach the socket.</summary>
     private async Task DrainOutboundAsync(TimeSpan timeout)

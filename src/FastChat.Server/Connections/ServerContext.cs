@@ -36,4 +36,8 @@ internal sealed class ServerContext(
     public FastChatMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
+
+    /// <summary>Handshake message 2's payload: the same for every connection, so encoded once.</summary>
+    public byte[] ServerHelloPayload { get; } = new Protocol.Frames.ServerHello(Protocol.Wire.Preamble.CurrentVersion, options.ServerName,
+        Protocol.Wire.ProtocolLimits.MaxRecordPlaintext, options.MaxPayloadBytes, options.KeepaliveSeconds).Encode();
 }

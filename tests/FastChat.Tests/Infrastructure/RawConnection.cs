@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
-using MessagePack;
 
 namespace FastChat.Tests.Infrastructure;
 
@@ -11,7 +11,7 @@ public sealed class RawConnection : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;
-    private readonly NoiseTransport _noise = new();
+    private NoiseTransport _noise = new();
     private readonly byte[] _clientPreamble = new byte[Preamble.Length];
 
     public byte[] ServerPreamble { get; } = new byte[Preamble.Length];
@@ -36,7 +36,6 @@ public sealed class RawConnection : IAsyncDisposable
     public static async Task<(RawConnection Connection, (byte Type, byte[] Body) First)> HandshakeAsync(int port, string user, byte[] key, int? receiveBuffer = null)
     {
         var connection = await OpenAsync(port, receiveBuffer);
-        await connection.ExchangePreambleAsync();
         await connection.HandshakeAsync(user, key);
         var frames = await connection.ReadFramesAsync();
         return (connection, frames[0]);
@@ -50,18 +49,12 @@ public sealed class RawConnection : IAsyncDisposable
         await _stream.ReadExactlyAsync(ServerPreamble);
     }
 
+    /// <summary>Preamble and handshake through the Protocol's initiator driver (one write for preamble and message 1).</summary>
     public async Task HandshakeAsync(string user, byte[] key)
     {
-        using var hs = new HandshakeState(true, Preamble.BuildPrologue(_clientPreamble, ServerPreamble), key);
-        var buffer = new byte[2048];
-        int n = hs.WriteMessage(default, buffer);
-        await WriteRawMessageAsync(buffer.AsSpan(0, n).ToArray());
-        var reply = await ReadRawMessageAsync();
-        if (hs.ReadMessage(reply, buffer) < 0) throw new InvalidOperationException("server handshake invalid");
-        var hello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello(user, "raw-test").Write(ref w));
-        n = hs.WriteMessage(hello, buffer);
-        await WriteRawMessageAsync(buffer.AsSpan(0, n).ToArray());
-        hs.Split(_noise);
+        using var driver = HandshakeDriver.CreateInitiator(key, new ClientHello(user, "raw-test").Encode());
+        await HandshakeIo.RunInitiatorAsync(driver, _stream);
+        _noise = driver.Split();
     }
 
     public Task WriteRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
@@ -77,9 +70,10 @@ public sealed class RawConnection : IAsyncDisposable
     /// <summary>Encrypts one record holding <paramref name="plaintext"/> (frames back to back).</summary>
     public Task WriteRecordAsync(byte[] plaintext) => WriteRawMessageAsync(Seal(plaintext));
 
+    /// <summary>The ciphertext of one record (without its length prefix).</summary>
     public byte[] Seal(byte[] plaintext)
     {
-        var sealedRecord = new byte[plaintext.Length + 16];
+        var sealedRecord = new byte[plaintext.Length + NoiseConstants.TagLength];
         _noise.Encrypt(plaintext, sealedRecord);
         return sealedRecord;
     }

@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using FastChat.Protocol.Crypto;
+using System.Buffers;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Handshake;
 using FastChat.Protocol.Noise;
 using FastChat.Protocol.Wire;
-using MessagePack;
 
 namespace FastChat.Tests.Protocol;
 
@@ -32,32 +33,31 @@ public static class SpecVectors
 
     public static JsonObject Handshake()
     {
-        var clientPreamble = new byte[8];
-        Preamble.WriteClient(clientPreamble);
-        var serverPreamble = new byte[8];
-        Preamble.WriteServer(serverPreamble, 1, PreambleStatus.Ok);
+        // Both ends are the Protocol's own driver, so the published bytes check it, preamble included.
+        var serverHello = new ServerHello(1, "fastchat", ProtocolLimits.MaxRecordPlaintext, ProtocolLimits.MaxPayload, 30).Encode();
+        var clientHello = new ClientHello("alice", "fastchat-dotnet/1").Encode();
+        using var client = HandshakeDriver.CreateInitiator(Convert.FromHexString(ClientStatic), clientHello, fixedEphemeral: Convert.FromHexString(ClientEphemeral));
+        using var server = HandshakeDriver.CreateResponder(Convert.FromHexString(ServerStatic), default, serverHello, fixedEphemeral: Convert.FromHexString(ServerEphemeral));
+        var toServer = new ArrayBufferWriter<byte>();
+        var toClient = new ArrayBufferWriter<byte>();
+        client.Start(toServer);
+        var first = toServer.WrittenSpan.ToArray();                  // client preamble and message 1, one write
+        var (clientPreamble, msg1) = (first[..8], first[10..]);
+        var input = new ReadOnlySequence<byte>(first);
+        server.Advance(ref input, toClient);
+        var second = toClient.WrittenSpan.ToArray();                 // server preamble and message 2
+        var (serverPreamble, msg2) = (second[..8], second[10..]);
+        toServer.Clear();
+        input = new ReadOnlySequence<byte>(second);
+        client.Advance(ref input, toServer);
+        var msg3 = toServer.WrittenSpan[2..].ToArray();
+        input = new ReadOnlySequence<byte>(toServer.WrittenMemory);
+        if (server.Advance(ref input, new ArrayBufferWriter<byte>()) != HandshakeProgress.Completed || !client.IsCompleted)
+            throw new InvalidOperationException("the drivers did not complete the vector handshake");
+        if (!client.HandshakeHash.SequenceEqual(server.HandshakeHash)) throw new InvalidOperationException("handshake hashes differ");
         var prologue = Preamble.BuildPrologue(clientPreamble, serverPreamble);
-        using var client = new HandshakeState(true, prologue, Convert.FromHexString(ClientStatic), Convert.FromHexString(ClientEphemeral));
-        using var server = new HandshakeState(false, prologue, Convert.FromHexString(ServerStatic), Convert.FromHexString(ServerEphemeral));
-
-        var serverHello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ServerHello(1, "fastchat", ProtocolLimits.MaxRecordPlaintext, ProtocolLimits.MaxPayload, 30).Write(ref w));
-        var clientHello = ControlFrames.EncodeBody((ref MessagePackWriter w) => new ClientHello("alice", "fastchat-dotnet/1").Write(ref w));
-        var buffer = new byte[1024];
-        var scratch = new byte[1024];
-        int n1 = client.WriteMessage(default, buffer);
-        var msg1 = buffer[..n1];
-        server.ReadMessage(msg1, scratch);
-        int n2 = server.WriteMessage(serverHello, buffer);
-        var msg2 = buffer[..n2];
-        client.ReadMessage(msg2, scratch);
-        int n3 = client.WriteMessage(clientHello, buffer);
-        var msg3 = buffer[..n3];
-        server.ReadMessage(msg3, scratch);
-
-        var clientTransport = new NoiseTransport();
-        var serverTransport = new NoiseTransport();
-        client.Split(clientTransport);
-        server.Split(serverTransport);
+        var clientTransport = client.Split();
+        var serverTransport = server.Split();
 
         var welcome = ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, "alice", FixedTimeMs, 0));
         var welcomeRecord = new byte[welcome.Length + 16];
