@@ -1,13 +1,17 @@
-using FastChat.Server.Accounts;
 using FastChat.Server.Hosting;
 
-// fastchat-server                      run the server (configuration: appsettings.json, FASTCHAT__* env, --FastChat:Key=value)
-// fastchat-server issue-code <user>    print a registration code for <user> (reads the data directory's secret)
-if (args.Length >= 1 && args[0] == "issue-code")
-{
-    return AdminCommands.IssueCode(args[1..]);
-}
+// Admin commands (issue-code, server-key, help) or the server; see AdminCommands.Usage.
+if (AdminCommands.TryRun(args) is { } exitCode) return exitCode;
 
-var app = FastChatHost.Build(args);
-await app.RunAsync();
-return 0;
+try
+{
+    var app = FastChatHost.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (ArgumentException ex)
+{
+    // A configuration error: say which setting, without a stack trace.
+    Console.Error.WriteLine($"fastchat-server: {ex.Message}");
+    return 2;
+}

@@ -21,6 +21,9 @@ public ref struct FrameReader(ReadOnlySpan<byte> record)
 
     public readonly bool End => _remaining.IsEmpty;
 
+    /// <summary>The frames not read yet.</summary>
+    public readonly ReadOnlySpan<byte> Remaining => _remaining;
+
     /// <summary>False at the end or when the rest is malformed (<paramref name="malformed"/> then true).</summary>
     public bool TryRead(out Frame frame, out bool malformed)
     {

@@ -1,6 +1,6 @@
 namespace FastChat.Protocol.Wire;
 
-/// <summary>Codes carried by ERROR and DISCONNECT frames; protocol-spec/errors.md documents each.</summary>
+/// <summary>Codes carried by ERROR and DISCONNECT frames; protocol-spec/06-errors.md documents each.</summary>
 public enum ErrorCode : ushort
 {
     None = 0,

@@ -23,4 +23,7 @@ public enum FrameType : byte
 public static class FrameTypes
 {
     public static bool IsOptional(byte type) => type >= 0x80;
+
+    /// <summary>Whether this version defines the type (in any direction or state).</summary>
+    public static bool IsKnown(byte type) => Enum.IsDefined((FrameType)type);
 }

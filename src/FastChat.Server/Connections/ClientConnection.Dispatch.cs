@@ -37,7 +37,10 @@ internal sealed partial class ClientConnection
                 return HandleDeliveryAck(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
-                Close(ErrorCode.UnknownFrame, $"frame type 0x{frame.Type:x2} is not valid here");
+                // A known type in the wrong state (REGISTER after login, a server-only type) is the
+                // client's mistake; only a type this version does not define is unknown_frame.
+                if (FrameTypes.IsKnown(frame.Type)) Close(ErrorCode.ProtocolError, $"{(FrameType)frame.Type} is not valid in this state");
+                else Close(ErrorCode.UnknownFrame, $"unknown critical frame type 0x{frame.Type:x2}");
                 return false;
         }
     }

@@ -11,6 +11,7 @@ internal sealed partial class ClientConnection
     private long _tokens;
     private long _tokenTicks;
     private Protocol.Frames.RegisterBody? _pendingRegister;
+    private byte[]? _deferredFrames; // rare: frames behind a pending request in its record
     private volatile bool _serverWorking;
 
     /// <summary>True while the server itself is handling a request of this connection.</summary>
@@ -28,7 +29,7 @@ internal sealed partial class ClientConnection
         _pingOutstanding = false;
 
         bool keepGoing = true, invalid = false;
-        while (keepGoing && _state != ConnectionState.Closing)
+        while (keepGoing && _state != ConnectionState.Closing && _pendingRegister is null)
         {
             if (!RecordFraming.TryRead(ref buffer, out var record, out invalid)) break;
             keepGoing = ProcessRecord(record);
@@ -37,6 +38,12 @@ internal sealed partial class ClientConnection
         {
             Close(ErrorCode.ProtocolError, "zero-length record");
             keepGoing = false;
+        }
+        if (_pendingRegister is not null)
+        {
+            // Later records stay in the pipe, unexamined, until the request is answered.
+            _input.AdvanceTo(buffer.Start);
+            return keepGoing && _state != ConnectionState.Closing;
         }
         _input.AdvanceTo(buffer.Start, buffer.End);
         return keepGoing && !result.IsCompleted && !result.IsCanceled;
@@ -58,9 +65,10 @@ internal sealed partial class ClientConnection
     private bool ProcessRecord(in ReadOnlySequence<byte> record)
     {
         int length = (int)record.Length;
-        if (length < NoiseConstants.TagLength)
+        if (length <= NoiseConstants.TagLength)
         {
-            Close(ErrorCode.ProtocolError, "record shorter than its tag");
+            // 17 bytes at least: a tag and one byte of plaintext (an empty record is invalid too).
+            Close(ErrorCode.ProtocolError, "record too short for a tag and a frame");
             return false;
         }
         var plain = ArrayPool<byte>.Shared.Rent(length);
@@ -100,14 +108,30 @@ internal sealed partial class ClientConnection
                 return false;
             }
             if (!Dispatch(frame)) return false;
+            if (_pendingRegister is not null)
+            {
+                DeferRest(reader.Remaining);
+                break;
+            }
         }
         _server.Metrics.FramesReceived(frames, wireBytes);
-        if (!reader.End || frames == 0)
+        if ((!reader.End && _pendingRegister is null) || frames == 0)
         {
             Close(ErrorCode.ProtocolError, "truncated frame");
             return false;
         }
         return true;
+    }
+
+    /// <summary>Frames of the same record behind a pending request: kept, in order, until it is answered.</summary>
+    private void DeferRest(ReadOnlySpan<byte> rest) => _deferredFrames = rest.IsEmpty ? null : rest.ToArray();
+
+    /// <summary>Dispatches what <see cref="DeferRest"/> kept (which may hold the next pending request).</summary>
+    private bool DispatchDeferred()
+    {
+        var deferred = _deferredFrames;
+        _deferredFrames = null;
+        return deferred is null || DispatchFrames(deferred, 0);
     }
 
     private void RefillTokens()

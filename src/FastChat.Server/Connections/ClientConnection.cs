@@ -61,7 +61,12 @@ internal sealed partial class ClientConnection : IDeliveryTarget
                 {
                     var result = await _input.ReadAsync().ConfigureAwait(false);
                     bool keepGoing = ProcessReceived(result);
-                    if (_pendingRegister is { } register) await HandlePendingRegisterAsync(register).ConfigureAwait(false);
+                    // A request that waits on the server holds back every frame behind it: in order, always.
+                    while (keepGoing && _pendingRegister is { } register)
+                    {
+                        await HandlePendingRegisterAsync(register).ConfigureAwait(false);
+                        keepGoing = _state != ConnectionState.Closing && DispatchDeferred();
+                    }
                     if (!keepGoing) break;
                 }
             }

@@ -1,27 +1,48 @@
 using FastChat.Protocol.Wire;
-using Microsoft.Extensions.Configuration;
+using FastChat.Server.Accounts;
 
 namespace FastChat.Server.Hosting;
 
-/// <summary>Offline admin commands that work from the data directory alone.</summary>
+/// <summary>
+/// Offline admin commands that work from the data directory alone (no connection to a running
+/// server), configured exactly as the server is (<see cref="ServerConfiguration"/>).
+/// </summary>
 public static class AdminCommands
 {
-    public static int IssueCode(string[] args)
+    public const string Usage = """
+        usage: fastchat-server                   run the server
+               fastchat-server issue-code USER   print a registration code for USER (valid today and tomorrow)
+               fastchat-server server-key        print the server's static public key (hex), for clients to pin
+        Settings: appsettings.json, environment (FastChat__DataDirectory=DIR), command line (--FastChat:DataDirectory=DIR).
+        """;
+
+    /// <summary>Runs the admin command named by <paramref name="args"/>[0]; null when it names none (run the server).</summary>
+    public static int? TryRun(string[] args)
     {
-        if (args.Length < 1 || !UserName.IsValid(args[0]))
+        if (args.Length == 0) return null;
+        switch (args[0])
         {
-            Console.Error.WriteLine("usage: fastchat-server issue-code <user> [--FastChat:DataDirectory=DIR]");
-            return 2;
+            case "issue-code":
+                if (args.Length < 2 || !UserName.IsValid(args[1])) return Fail();
+                Console.WriteLine(new RegistrationCodes(DataDirectory(args[2..]), TimeProvider.System).Issue(args[1]));
+                return 0;
+            case "server-key":
+                using (var identity = ServerIdentity.LoadOrCreate(DataDirectory(args[1..])))
+                    Console.WriteLine(Convert.ToHexString(identity.PublicKey).ToLowerInvariant());
+                return 0;
+            case "help" or "--help" or "-h":
+                Console.WriteLine(Usage);
+                return 0;
+            default:
+                return null;
         }
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("FASTCHAT_")
-            .AddCommandLine(args[1..])
-            .Build();
-        var options = configuration.GetSection(FastChatOptions.Section).Get<FastChatOptions>() ?? new FastChatOptions();
-        var codes = new Accounts.RegistrationCodes(Path.GetFullPath(options.DataDirectory), TimeProvider.System);
-        Console.WriteLine(codes.Issue(args[0]));
-        return 0;
+    }
+
+    private static string DataDirectory(string[] args) => ServerConfiguration.BindOptions(ServerConfiguration.Build(args)).DataDirectory;
+
+    private static int Fail()
+    {
+        Console.Error.WriteLine(Usage);
+        return 2;
     }
 }

@@ -38,7 +38,8 @@ public sealed class FastChatOptions
     public int MaxFramesPerSecond { get; set; } = 20000;
     public int FrameBurst { get; set; } = 40000;
 
-    public int OfflineTtlDays { get; set; } = 30;
+    /// <summary>Queued entries older than this many days (fractions allowed) are dropped, not delivered.</summary>
+    public double OfflineTtlDays { get; set; } = 30;
     /// <summary>Entries (messages and receipts) one user's queue may hold.</summary>
     public int QueueQuota { get; set; } = 10000;
 
@@ -68,6 +69,8 @@ public sealed class FastChatOptions
             throw new ArgumentException("FastChat:IdleTimeoutSeconds must exceed KeepaliveSeconds.");
         if (CompactionThresholdMegabytes < 1 || CompactionIntervalSeconds < 1)
             throw new ArgumentException("FastChat:CompactionThresholdMegabytes and CompactionIntervalSeconds must be positive.");
+        if (!(OfflineTtlDays > 0) || OfflineTtlDays > 3650) throw new ArgumentException("FastChat:OfflineTtlDays must be more than 0 and at most 3650.");
+        if (QueueQuota < 1) throw new ArgumentException("FastChat:QueueQuota must be positive.");
         if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
     }
 }

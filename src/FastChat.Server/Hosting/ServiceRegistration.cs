@@ -22,12 +22,9 @@ public static class FastChatHost
     public static WebApplication Build(string[] args, Action<FastChatOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        var section = builder.Configuration.GetSection(FastChatOptions.Section);
-        var options = section.Get<FastChatOptions>() ?? new FastChatOptions();
-        configure?.Invoke(options);
-        options.Validate();
-        if (!Path.IsPathRooted(options.DataDirectory))
-            options.DataDirectory = Path.GetFullPath(options.DataDirectory, Directory.GetCurrentDirectory());
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddServerSources(args); // the same sources the admin commands read
+        var options = ServerConfiguration.BindOptions(builder.Configuration, configure);
 
         var services = builder.Services;
         services.AddSingleton(options);

@@ -74,9 +74,10 @@ internal sealed class FasterStore : IDisposable
     /// Rewrites the WAL as a snapshot of the live state, like an append-only-file rewrite: mark
     /// the current tail, append every live key's current value after it (read and appended under
     /// the key's lock, so no concurrent write to that key can slip between), commit, then drop
-    /// everything before the mark. Replaying from the mark rebuilds the same state.
+    /// everything before the mark. Replaying from the mark rebuilds the same state. Returns the
+    /// records and bytes of the snapshot itself (not what concurrent writers appended meanwhile).
     /// </summary>
-    public async Task<long> RewriteLogAsync()
+    public async Task<(long Records, long Bytes)> RewriteLogAsync()
     {
         long mark;
         // All stripes held: every write before the mark is in both the WAL and the KV.
@@ -84,7 +85,7 @@ internal sealed class FasterStore : IDisposable
         try { mark = _wal.TailAddress; }
         finally { foreach (var stripe in _stripes) Monitor.Exit(stripe); }
 
-        long copied = 0;
+        long copied = 0, bytes = 0;
         var buffer = new byte[MaxValueLength];
         foreach (var key in _kv.LiveKeys())
         {
@@ -97,12 +98,13 @@ internal sealed class FasterStore : IDisposable
                 if (value.IsEmpty && n < -1) continue;
                 _wal.Append(WalOp.Upsert, key, value);
                 copied++;
+                bytes += WriteAheadLog.RecordLength(key.Length, value.Length);
             }
         }
         await _wal.CommitAsync().ConfigureAwait(false);
         _wal.TruncateUntil(mark);
         await _wal.CommitAsync().ConfigureAwait(false);
-        return copied;
+        return (copied, bytes);
     }
 
     private object StripeOf(ReadOnlySpan<byte> key)

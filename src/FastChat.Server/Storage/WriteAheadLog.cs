@@ -37,6 +37,9 @@ internal sealed class WriteAheadLog : IDisposable
     public long BeginAddress => _log.BeginAddress;
     public long TailAddress => _log.TailAddress;
 
+    /// <summary>Bytes one record takes in the log: FASTER's 4-byte entry header, then ours, padded to 4.</summary>
+    public static long RecordLength(int keyLength, int valueLength) => 4 + ((2 + keyLength + valueLength + 3) & ~3);
+
     public void Append(WalOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         int length = 2 + key.Length + value.Length;

@@ -18,7 +18,7 @@ public class CliTests
     {
         await using var server = await TestServer.StartAsync();
         string address = $"127.0.0.1:{server.Port}";
-        string alice = TempDirectory.Create(), bob = TempDirectory.Create();
+        using TempDirectory alice = new(), bob = new();
 
         Assert.Equal(0, (await Run(alice, address, null, "register", "alice")).Exit);
         Assert.Equal(0, (await Run(bob, address, null, "register", "bob")).Exit);
@@ -50,7 +50,7 @@ public class CliTests
     {
         await using var server = await TestServer.StartAsync(o => o.OpenRegistration = false);
         string address = $"127.0.0.1:{server.Port}";
-        string carol = TempDirectory.Create();
+        using TempDirectory carol = new();
         var asked = await Run(carol, address, null, "register", "carol");
         Assert.Equal(3, asked.Exit);
         Assert.Contains("verification code was sent", asked.Output);

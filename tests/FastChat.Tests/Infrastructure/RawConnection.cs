@@ -112,15 +112,18 @@ public sealed class RawConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads until the server closes; returns the DISCONNECT it sent, if any.</summary>
-    public async Task<DisconnectBody?> ReadUntilClosedAsync()
+    /// <summary>Reads until the server closes; returns the DISCONNECT it sent, if any (and every frame, in order, into <paramref name="seen"/>).</summary>
+    public async Task<DisconnectBody?> ReadUntilClosedAsync(List<(byte Type, byte[] Body)>? seen = null)
     {
         DisconnectBody? disconnect = null;
         try
         {
             while (true)
                 foreach (var (type, body) in await ReadFramesAsync())
+                {
+                    seen?.Add((type, body));
                     if (type == (byte)FrameType.Disconnect && DisconnectBody.TryParse(body, out var d)) disconnect = d;
+                }
         }
         catch (EndOfStreamException) { }
         catch (IOException) { }

@@ -10,21 +10,24 @@ namespace FastChat.Tests.Infrastructure;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly TempDirectory? _ownedDirectory;
 
     public string DataDirectory { get; }
     public int Port { get; }
     public IServiceProvider Services => _app.Services;
 
-    private TestServer(WebApplication app, string dataDirectory, int port)
+    private TestServer(WebApplication app, string dataDirectory, int port, TempDirectory? ownedDirectory)
     {
         _app = app;
+        _ownedDirectory = ownedDirectory;
         DataDirectory = dataDirectory;
         Port = port;
     }
 
     public static async Task<TestServer> StartAsync(Action<FastChatOptions>? configure = null, string? dataDirectory = null)
     {
-        dataDirectory ??= TempDirectory.Create();
+        var owned = dataDirectory is null ? new TempDirectory() : null;
+        dataDirectory ??= owned!.Path;
         var app = FastChatHost.Build(["--Logging:LogLevel:Default=Warning"], options =>
         {
             options.ListenAddress = "127.0.0.1";
@@ -36,22 +39,32 @@ public sealed class TestServer : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         int port = new Uri(address.Replace("[::]", "localhost")).Port;
-        return new TestServer(app, dataDirectory, port);
+        return new TestServer(app, dataDirectory, port, owned);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _ownedDirectory?.Dispose(); // a directory the caller passed in is the caller's
     }
 }
 
-public static class TempDirectory
+/// <summary>A fresh directory under the temp folder, deleted with everything in it on dispose.</summary>
+public sealed class TempDirectory : IDisposable
 {
-    public static string Create()
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fastchat-tests", Guid.NewGuid().ToString("N"));
+
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public static implicit operator string(TempDirectory directory) => directory.Path;
+
+    public override string ToString() => Path;
+
+    public void Dispose()
     {
-        var path = Path.Combine(Path.GetTempPath(), "fastchat-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(path);
-        return path;
+        try { Directory.Delete(Path, recursive: true); }
+        catch (IOException) { } // a child process that was killed may still be letting go of a file
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -10,7 +10,7 @@ public class CompactionTests
     [Fact]
     public async Task Compaction_rewrites_the_wal_compacts_the_index_and_keeps_queued_messages()
     {
-        var data = TempDirectory.Create();
+        using var data = new TempDirectory();
         var carolKey = TestClient.NewKey();
         void Configure(FastChat.Server.Hosting.FastChatOptions o)
         {

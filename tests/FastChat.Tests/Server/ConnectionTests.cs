@@ -142,7 +142,7 @@ public class ConnectionTests
     [Fact]
     public async Task Client_resends_unacked_messages_after_a_server_restart()
     {
-        var data = TempDirectory.Create();
+        using var data = new TempDirectory();
         var bobKey = TestClient.NewKey();
         var aliceKey = TestClient.NewKey();
         int port;

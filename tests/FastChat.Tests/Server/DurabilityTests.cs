@@ -11,7 +11,7 @@ public class DurabilityTests
     [Fact]
     public async Task Kill_minus_nine_loses_no_acknowledged_message()
     {
-        var data = TempDirectory.Create();
+        using var data = new TempDirectory();
         var bobKey = TestClient.NewKey();
         var aliceKey = TestClient.NewKey();
         const int count = 300;
@@ -38,7 +38,7 @@ public class DurabilityTests
     [Fact]
     public async Task Messages_delivered_and_acked_are_removed_from_the_server()
     {
-        var data = TempDirectory.Create();
+        using var data = new TempDirectory();
         var bobKey = TestClient.NewKey();
         await using (var server = await ServerProcess.StartAsync(data))
         {
@@ -65,7 +65,7 @@ public class DurabilityTests
     [Fact]
     public async Task Sigterm_shuts_down_gracefully_and_tells_clients()
     {
-        var data = TempDirectory.Create();
+        using var data = new TempDirectory();
         await using var server = await ServerProcess.StartAsync(data);
         var alice = await TestClient.ConnectAsync(server.Port, "alice");
         var reasons = new List<ErrorCode>();
