@@ -41,6 +41,16 @@ public sealed class RawConnection : IAsyncDisposable
         return (connection, frames[0]);
     }
 
+    /// <summary>A connection whose new user registered on an open-registration server and got WELCOME authenticated.</summary>
+    public static async Task<RawConnection> RegisteredAsync(int port, string user)
+    {
+        var (raw, first) = await HandshakeAsync(port, user, TestClient.NewKey());
+        if (first.Type != (byte)FrameType.Welcome) throw new InvalidOperationException($"expected WELCOME, got 0x{first.Type:x2}");
+        await raw.WriteRecordAsync(Frame(FrameType.Register, ControlFrames.Encode(new RegisterBody(null))[ProtocolLimits.FrameHeaderLength..]));
+        await raw.ReadUntilAsync(FrameType.Welcome);
+        return raw;
+    }
+
     public async Task ExchangePreambleAsync(byte[]? preamble = null)
     {
         if (preamble is null) Preamble.WriteClient(_clientPreamble);

@@ -38,14 +38,7 @@ public class BadInputTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _bob.Messages.Any(m => Encoding.UTF8.GetString(m.Payload) == text));
     }
 
-    private async Task<RawConnection> AuthenticatedRawAsync(string user)
-    {
-        var (raw, first) = await RawConnection.HandshakeAsync(_server.Port, user, TestClient.NewKey());
-        Assert.Equal((byte)FrameType.Welcome, first.Type);
-        await raw.WriteRecordAsync(RawConnection.Frame(FrameType.Register, Convert.FromHexString("91C0")));
-        await raw.ReadUntilAsync(FrameType.Welcome);
-        return raw;
-    }
+    private Task<RawConnection> AuthenticatedRawAsync(string user) => RawConnection.RegisteredAsync(_server.Port, user);
 
     [Fact]
     public async Task Garbage_preamble_is_refused_with_a_status()
@@ -169,16 +162,21 @@ public class BadInputTests : IAsyncLifetime
         await raw.ReadUntilAsync(FrameType.Pong);
     }
 
-    [Fact]
-    public async Task Unknown_recipient_gets_an_error()
+    [Theory]
+    [InlineData("nobody", ErrorCode.UnknownRecipient)]
+    [InlineData("Not A Name", ErrorCode.InvalidUserName)]
+    public async Task A_recipient_that_cannot_receive_gets_a_non_fatal_error(string recipient, ErrorCode expected)
     {
-        await using var raw = await AuthenticatedRawAsync("lonely");
+        await using var raw = await AuthenticatedRawAsync($"lonely{(int)expected}");
         var send = new byte[64];
-        int n = MessageFrames.WriteSend(send, 9, "nobody"u8, "hi"u8);
+        int n = MessageFrames.WriteSend(send, 9, Encoding.ASCII.GetBytes(recipient), "hi"u8);
         await raw.WriteRecordAsync(send[..n]);
         Assert.True(ErrorBody.TryParse(await raw.ReadUntilAsync(FrameType.Error), out var error));
-        Assert.Equal(ErrorCode.UnknownRecipient, error.Code);
-        Assert.Equal(9UL, error.RefId);
+        Assert.Equal((expected, 9UL), (error.Code, error.RefId));
+        var ping = new byte[MessageFrames.U64FrameLength];
+        MessageFrames.WriteU64(ping, FrameType.Ping, 77);
+        await raw.WriteRecordAsync(ping);
+        await raw.ReadUntilAsync(FrameType.Pong); // the connection lives
     }
 
     [Fact]
