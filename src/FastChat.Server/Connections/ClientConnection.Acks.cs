@@ -1,77 +1,90 @@
-using System.Buffers.Binary;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
-using FastChat.Server.Storage;
+using FastChat.Server.Routing;
+using FastChat.Server.Sessions;
 
 namespace FastChat.Server.Connections;
 
 /// <summary>
-/// Message ids strictly increase per sender. The high-water mark (persisted as H|user with
-/// each accepted message) deduplicates retries; SERVER_ACK is cumulative and is sent only after a
-/// group commit covers the message.
+/// Message ids strictly increase per sender. The <see cref="SenderLedger"/> deduplicates retries
+/// and remembers refusals; the <see cref="AckTracker"/> (created at the first accepted id, so an
+/// idle session has none) sends the cumulative SERVER_ACK once what it covers is durable.
 /// </summary>
-internal sealed partial class ClientConnection : ICommitWaiter
+internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
 {
-    private ulong _highWater;     // highest id accepted (read-loop thread only)
-    private ulong _acceptedId;    // guarded by the commit lock
-    private ulong _ackCapture;    // guarded by the commit lock
-    private ulong _lastAckSent;   // commit thread only
-    private bool _commitEnlisted; // guarded by the commit lock
-    private bool _forceAck;       // guarded by the commit lock
-    private bool _captureForce;   // guarded by the commit lock
+    private SenderLedger _ledger;   // read-loop thread only
+    private AckTracker? _acks;
 
-    private void Accept(ulong messageId)
+    private AckTracker Acks => _acks ??= new AckTracker(_server.Commit, this, _ledger.HighWater);
+
+    /// <summary>The router's answer for a SEND or READ with <paramref name="messageId"/> (above the high-water mark).</summary>
+    private bool Routed(RouteResult result, ulong messageId)
     {
-        _highWater = messageId;
-        if (LoadRejectionsIfAny()) ForgetRejection(messageId);
-        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-        Span<byte> value = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);
-        _server.Store.Upsert(key[..StoreKeys.HighWaterKey(key, _userBytes)], value);
-        EnlistForAck(messageId, force: false);
-    }
-
-    /// <summary>A retry of an accepted id: acknowledge again once it is certainly durable.</summary>
-    private void Reacknowledge() => EnlistForAck(0, force: true);
-
-    /// <summary>Joins the next group commit, whose completion sends SERVER_ACK up to the highest accepted id.</summary>
-    private void EnlistForAck(ulong acceptedId, bool force)
-    {
-        var commit = _server.Commit;
-        lock (commit.SyncRoot)
+        switch (result)
         {
-            if (acceptedId > _acceptedId) _acceptedId = acceptedId;
-            _forceAck |= force;
-            if (_commitEnlisted) return;
-            _commitEnlisted = true;
-            commit.EnlistLocked(this);
+            case RouteResult.Queued:
+            {
+                var acks = Acks; // first: it starts from the mark as it was before this id
+                _ledger.Accept(_server.Store, _userBytes, messageId);
+                acks.Accepted(messageId); // after every write it covers
+                return true;
+            }
+            case RouteResult.Pending:
+            {
+                var acks = Acks;
+                _ledger.Accept(_server.Store, _userBytes, messageId);
+                acks.Routing(messageId);
+                return true;
+            }
+            default:
+                return Refuse(ErrorOf(result), messageId);
         }
     }
 
-    private ulong LoadHighWater()
+    /// <summary>A pending route finished (a peer confirmed or refused); may come from any thread.</summary>
+    public void OnRouted(ulong token, RouteResult result)
     {
-        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-        Span<byte> value = stackalloc byte[8];
-        return _server.Store.Read(key[..StoreKeys.HighWaterKey(key, _userBytes)], value) == 8
-            ? BinaryPrimitives.ReadUInt64LittleEndian(value)
-            : 0;
+        if (result != RouteResult.Queued) WriteError(ErrorOf(result), token, MessageOf(result));
+        Acks.Routed(token, accepted: result == RouteResult.Queued);
     }
 
-    public void CaptureCommitPoint()
+    /// <summary>An id at or below the high-water mark: refused before, or accepted and acknowledged again.</summary>
+    private bool Retried(ulong messageId)
     {
-        _ackCapture = _acceptedId;
-        _captureForce = _forceAck;
-        _forceAck = false;
-        _commitEnlisted = false;
+        if (_ledger.TryGetRefusal(_server.Store, _userBytes, messageId, out var code)) return WriteError(code, messageId, "this message was refused before");
+        Acks.Reacknowledge();
+        return true;
     }
 
-    public void OnCommitted()
+    /// <summary>Refuses one message for good: ERROR now, and remembered for a retry of the same id.</summary>
+    private bool Refuse(ErrorCode code, ulong messageId, string? message = null)
     {
-        ulong upTo = _ackCapture;
-        if (upTo == 0 || (upTo == _lastAckSent && !_captureForce)) return;
-        _lastAckSent = upTo;
+        _ledger.Refuse(_server.Store, _userBytes, messageId, code);
+        return WriteError(code, messageId, message ?? MessageOf(code));
+    }
+
+    public void SendServerAck(ulong upTo)
+    {
         Span<byte> frame = stackalloc byte[MessageFrames.U64FrameLength];
         MessageFrames.WriteU64(frame, FrameType.ServerAck, upTo);
         TryWrite(frame);
     }
+
+    private static ErrorCode ErrorOf(RouteResult result) => result switch
+    {
+        RouteResult.UnknownRecipient => ErrorCode.UnknownRecipient,
+        RouteResult.QueueFull => ErrorCode.QueueFull,
+        _ => ErrorCode.InternalError,
+    };
+
+    private static string MessageOf(RouteResult result) => MessageOf(ErrorOf(result));
+
+    private static string MessageOf(ErrorCode code) => code switch
+    {
+        ErrorCode.UnknownRecipient => "no such user",
+        ErrorCode.QueueFull => "the recipient's queue is full",
+        ErrorCode.PayloadTooLarge => "payload larger than the server's maximum",
+        ErrorCode.InvalidUserName => "not a valid user name",
+        _ => "the recipient's server is unavailable",
+    };
 }

@@ -48,59 +48,40 @@ internal sealed partial class ClientConnection
     private bool HandleSend(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseSend(body, out ulong messageId, out var to, out var payload)) return Malformed("SEND");
-        if (messageId <= _highWater) return Retried(messageId);
-        if (payload.Length > _server.Options.MaxPayloadBytes)
-            return Refuse(ErrorCode.PayloadTooLarge, messageId, "payload larger than the server's maximum");
+        if (messageId <= _ledger.HighWater) return Retried(messageId);
+        if (payload.Length > _server.Options.MaxPayloadBytes) return Refuse(ErrorCode.PayloadTooLarge, messageId);
         if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return Refuse(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
-        return Routed(_server.Router.Route(to, DeliveryKind.Message, messageId, _userBytes, UserName, payload), messageId);
+        var request = new RouteRequest(to, DeliveryKind.Message, messageId, _userBytes, UserName, payload);
+        return Routed(_server.Router.Route(request, this, messageId), messageId);
     }
 
     private bool HandleRead(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId)) return Malformed("READ");
-        if (messageId <= _highWater) return Retried(messageId);
+        if (messageId <= _ledger.HighWater) return Retried(messageId);
         if (!FastChat.Protocol.Wire.UserName.IsValid(peer)) return Refuse(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name");
-        return Routed(_server.Router.Route(peer, DeliveryKind.ReadReceipt, readId, _userBytes, UserName, default), messageId);
+        var request = new RouteRequest(peer, DeliveryKind.ReadReceipt, readId, _userBytes, UserName, default);
+        return Routed(_server.Router.Route(request, this, messageId), messageId);
     }
 
-    private bool Routed(RouteResult result, ulong messageId)
-    {
-        switch (result)
-        {
-            case RouteResult.Queued:
-                Accept(messageId);
-                return true;
-            case RouteResult.UnknownRecipient:
-                return Refuse(ErrorCode.UnknownRecipient, messageId, "no such user");
-            case RouteResult.QueueFull:
-                return Refuse(ErrorCode.QueueFull, messageId, "the recipient's queue is full");
-            default:
-                return Refuse(ErrorCode.InternalError, messageId, "recipient's server unavailable");
-        }
-    }
+    [ThreadStatic] private static List<(string Peer, ulong MessageId)>? t_receipts;
 
     private bool HandleDeliveryAck(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseU64(body, out ulong upTo)) return Malformed("DELIVERY_ACK");
-        var status = _server.Queues.Acknowledge(this, _userBytes, upTo);
+        var receipts = t_receipts ??= new List<(string, ulong)>();
+        var status = _server.Queues.Acknowledge(this, _userBytes, upTo, receipts);
+        // ✓✓ for each sender, through the same router as messages (best effort, like before: a full queue drops it).
+        Span<byte> peer = stackalloc byte[FastChat.Protocol.Wire.UserName.MaxLength];
+        foreach (var (peerName, messageId) in receipts)
+        {
+            int n = System.Text.Encoding.ASCII.GetBytes(peerName, peer);
+            _server.Router.Route(new RouteRequest(peer[..n], DeliveryKind.DeliveredReceipt, messageId, _userBytes, UserName, default), null, 0);
+        }
+        receipts.Clear();
         if (status != AckStatus.BeyondDelivered) return true;
         Close(ErrorCode.ProtocolError, "DELIVERY_ACK beyond what was delivered");
         return false;
-    }
-
-    /// <summary>An id at or below the high-water mark: refused before, or accepted and acknowledged again.</summary>
-    private bool Retried(ulong messageId)
-    {
-        if (TryGetRejection(messageId, out var code)) return WriteError(code, messageId, "this message was refused before");
-        Reacknowledge();
-        return true;
-    }
-
-    /// <summary>Refuses one message for good: ERROR now, and remembered for a retry of the same id.</summary>
-    private bool Refuse(ErrorCode code, ulong messageId, string message)
-    {
-        RememberRejection(messageId, code);
-        return WriteError(code, messageId, message);
     }
 
     private bool Malformed(string what)

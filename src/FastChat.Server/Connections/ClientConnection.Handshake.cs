@@ -64,7 +64,7 @@ internal sealed partial class ClientConnection
 
     private void StartSession()
     {
-        _highWater = _acceptedId = _lastAckSent = LoadHighWater();
+        _ledger.Load(_server.Store, _userBytes);
         _state = ConnectionState.Authenticated;
         _clientKey = null;
         _server.Metrics.SessionStarted();

@@ -12,7 +12,7 @@ namespace FastChat.Server.Connections;
 internal sealed class ServerContext(
     FastChatOptions options,
     ServerIdentity identity,
-    MessageRouter router,
+    IMessageRouter router,
     UserQueues queues,
     AccountStore accounts,
     RegistrationCodes codes,
@@ -25,7 +25,7 @@ internal sealed class ServerContext(
 {
     public FastChatOptions Options { get; } = options;
     public ServerIdentity Identity { get; } = identity;
-    public MessageRouter Router { get; } = router;
+    public IMessageRouter Router { get; } = router;
     public UserQueues Queues { get; } = queues;
     public AccountStore Accounts { get; } = accounts;
     public RegistrationCodes Codes { get; } = codes;

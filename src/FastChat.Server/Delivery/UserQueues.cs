@@ -4,7 +4,6 @@ using System.Text;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 using FastChat.Server.Hosting;
-using FastChat.Server.Routing;
 using FastChat.Server.Storage;
 using FastChat.Server.Telemetry;
 
@@ -37,8 +36,6 @@ internal sealed class UserQueues
     private readonly int _windowBytes;
     private readonly int _quota;
     private readonly long _ttlMs;
-
-    [ThreadStatic] private static List<(string Peer, ulong MessageId)>? t_receipts;
 
     public UserQueues(FasterStore store, GroupCommit commit, LocalDirectory directory, FastChatMetrics metrics,
         FastChatOptions options, TimeProvider time)
@@ -138,11 +135,14 @@ internal sealed class UserQueues
         }
     }
 
-    /// <summary>Cumulative ack: the client has every entry up to and including <paramref name="upTo"/>.</summary>
-    public AckStatus Acknowledge(IDeliveryTarget target, ReadOnlySpan<byte> user, ulong upTo)
+    /// <summary>
+    /// Cumulative ack: the client has every entry up to and including <paramref name="upTo"/>.
+    /// The delivered receipts this owes (one per sender, cumulative) are added to
+    /// <paramref name="receipts"/> for the caller to route: receipts go through the router like
+    /// every other entry, and never under this user's stripe lock.
+    /// </summary>
+    public AckStatus Acknowledge(IDeliveryTarget target, ReadOnlySpan<byte> user, ulong upTo, List<(string Peer, ulong MessageId)> receipts)
     {
-        var receipts = t_receipts ??= new List<(string, ulong)>();
-        receipts.Clear();
         int acked = 0;
         lock (StripeOf(user))
         {
@@ -166,15 +166,6 @@ internal sealed class UserQueues
         }
         _commit.MarkDirty();
         _metrics.Delivered(acked);
-
-        // Receipts go to other users' queues: outside our stripe lock (one stripe at a time).
-        Span<byte> peer = stackalloc byte[UserName.MaxLength];
-        foreach (var (peerName, messageId) in receipts)
-        {
-            int n = Encoding.ASCII.GetBytes(peerName, peer);
-            Enqueue(peer[..n], DeliveryKind.DeliveredReceipt, messageId, user, target.UserName, default);
-        }
-        receipts.Clear();
         return AckStatus.Ok;
     }
 

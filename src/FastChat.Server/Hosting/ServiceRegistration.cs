@@ -43,7 +43,7 @@ public static class FastChatHost
         services.AddSingleton<LocalDirectory>();
         services.AddSingleton<UserQueues>();
         services.AddSingleton<IUserLocator, SingleServerLocator>();
-        services.AddSingleton<MessageRouter>();
+        services.AddSingleton<IMessageRouter, LocalMessageRouter>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ServerContext>();
         services.AddHostedService<ShutdownCoordinator>();

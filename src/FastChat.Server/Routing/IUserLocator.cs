@@ -1,12 +1,12 @@
 namespace FastChat.Server.Routing;
 
-/// <summary>Where a user's queue lives: on this server, or on a peer (the mesh decides by consistent hashing).</summary>
-internal readonly record struct UserLocation(bool IsLocal, string? PeerServer)
+/// <summary>Where a user is homed: here, or on a peer (the mesh decides by consistent hashing).</summary>
+internal readonly record struct UserLocation(bool IsLocal)
 {
-    public static UserLocation Local { get; } = new(true, null);
+    public static UserLocation Local { get; } = new(true);
 }
 
-/// <summary>The one question sessions ask about another user. The peer mesh replaces the implementation.</summary>
+/// <summary>The one question routing asks about another user. The peer mesh replaces the implementation.</summary>
 internal interface IUserLocator
 {
     UserLocation Locate(ReadOnlySpan<byte> user);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using FastChat.Server.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -7,17 +8,20 @@ namespace FastChat.Server.Storage;
 /// <summary>Something that acknowledges work once a commit covers it.</summary>
 internal interface ICommitWaiter
 {
-    /// <summary>Called under the commit lock just before the commit starts: note what it will cover.</summary>
-    void CaptureCommitPoint();
-
-    /// <summary>Called after the commit is durable.</summary>
-    void OnCommitted();
+    /// <summary>
+    /// A commit finished: every write that was complete when <see cref="GroupCommit.OpenEpoch"/>
+    /// read <paramref name="durableEpoch"/> or less is durable. A waiter with later epochs still
+    /// outstanding enlists again.
+    /// </summary>
+    void OnCommitted(long durableEpoch);
 }
 
 /// <summary>
-/// Group commit. Writers finish their store write, then enlist (<see cref="Enlist"/>); the loop
-/// swaps the enlisted batch under a lock and commits the write-ahead log once, which covers every
-/// write completed before the swap, then tells the batch. Nothing is acknowledged early.
+/// Group commit by epochs. A writer finishes its store write, reads <see cref="OpenEpoch"/> (the
+/// commit that will cover that write) and enlists. The loop closes the open epoch, commits the
+/// write-ahead log once — which covers every write completed before the epoch closed — and tells
+/// the enlisted waiters which epoch is durable. Waiters keep their own state under their own
+/// locks; enlisting is lock-free. Nothing is acknowledged early.
 /// </summary>
 internal sealed class GroupCommit : IDisposable
 {
@@ -25,12 +29,13 @@ internal sealed class GroupCommit : IDisposable
     private readonly FastChatMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
-    private readonly object _lock = new();
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<ICommitWaiter> _waiters = new();
+    private readonly List<ICommitWaiter> _batch = new();
     private readonly Task _loop;
-    private List<ICommitWaiter> _pending = new();
-    private List<ICommitWaiter> _committing = new();
+    private long _openEpoch = 1;
+    private long _durableEpoch;
     private int _dirty;
     private int _signalled;
 
@@ -43,19 +48,17 @@ internal sealed class GroupCommit : IDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>The lock writers take to update what they will acknowledge.</summary>
-    public object SyncRoot => _lock;
+    /// <summary>Read after a write: the epoch whose commit makes that write durable.</summary>
+    public long OpenEpoch => Volatile.Read(ref _openEpoch);
 
-    /// <summary>Adds a waiter to the next commit; call with <see cref="SyncRoot"/> held.</summary>
-    public void EnlistLocked(ICommitWaiter waiter)
-    {
-        _pending.Add(waiter);
-        MarkDirty();
-    }
+    /// <summary>The newest epoch known durable.</summary>
+    public long DurableEpoch => Volatile.Read(ref _durableEpoch);
 
+    /// <summary>Tells <paramref name="waiter"/> after the next commit (a waiter enlists once per commit it waits for).</summary>
     public void Enlist(ICommitWaiter waiter)
     {
-        lock (_lock) EnlistLocked(waiter);
+        _waiters.Enqueue(waiter);
+        MarkDirty();
     }
 
     /// <summary>Some write needs to reach disk, though nobody waits for it.</summary>
@@ -68,7 +71,7 @@ internal sealed class GroupCommit : IDisposable
     /// <summary>Completes once a commit covers everything done before the call (rare paths).</summary>
     public Task WaitForCommitAsync()
     {
-        var waiter = new TaskWaiter();
+        var waiter = new TaskWaiter(this, OpenEpoch);
         Enlist(waiter);
         return waiter.Task;
     }
@@ -93,16 +96,11 @@ internal sealed class GroupCommit : IDisposable
 
     private async Task CommitOnceAsync()
     {
-        List<ICommitWaiter> batch;
-        lock (_lock)
-        {
-            if (Volatile.Read(ref _dirty) == 0 && _pending.Count == 0) return;
-            Volatile.Write(ref _dirty, 0);
-            batch = _pending;
-            _pending = _committing;
-            _committing = batch;
-            foreach (var waiter in batch) waiter.CaptureCommitPoint();
-        }
+        if (Volatile.Read(ref _dirty) == 0 && _waiters.IsEmpty) return;
+        Volatile.Write(ref _dirty, 0);
+        // Close the epoch (a full fence): every write whose writer read this epoch is complete now.
+        long closing = Interlocked.Increment(ref _openEpoch) - 1;
+        while (_waiters.TryDequeue(out var waiter)) _batch.Add(waiter);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -111,20 +109,21 @@ internal sealed class GroupCommit : IDisposable
         catch (Exception ex)
         {
             // Waiters stay unacknowledged; clients retry and the server deduplicates.
-            _logger.LogError(ex, "Group commit failed; {Count} waiters not acknowledged.", batch.Count);
-            lock (_lock) { _pending.AddRange(batch); }
-            batch.Clear();
+            _logger.LogError(ex, "Group commit failed; {Count} waiters not acknowledged.", _batch.Count);
+            foreach (var waiter in _batch) _waiters.Enqueue(waiter);
+            _batch.Clear();
             MarkDirty();
             await Task.Delay(100).ConfigureAwait(false);
             return;
         }
-        _metrics.Commit(Stopwatch.GetElapsedTime(started), batch.Count);
-        foreach (var waiter in batch)
+        Volatile.Write(ref _durableEpoch, closing);
+        _metrics.Commit(Stopwatch.GetElapsedTime(started), _batch.Count);
+        foreach (var waiter in _batch)
         {
-            try { waiter.OnCommitted(); }
+            try { waiter.OnCommitted(closing); }
             catch (Exception ex) { _logger.LogError(ex, "Commit waiter failed."); }
         }
-        batch.Clear();
+        _batch.Clear();
     }
 
     /// <summary>Stops the loop after a final commit.</summary>
@@ -138,11 +137,15 @@ internal sealed class GroupCommit : IDisposable
         _signal.Dispose();
     }
 
-    private sealed class TaskWaiter : ICommitWaiter
+    private sealed class TaskWaiter(GroupCommit commit, long epoch) : ICommitWaiter
     {
         private readonly TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Task Task => _tcs.Task;
-        public void CaptureCommitPoint() { }
-        public void OnCommitted() => _tcs.TrySetResult();
+
+        public void OnCommitted(long durableEpoch)
+        {
+            if (durableEpoch >= epoch) _tcs.TrySetResult();
+            else commit.Enlist(this);
+        }
     }
 }

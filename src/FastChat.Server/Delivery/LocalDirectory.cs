@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using FastChat.Server.Delivery;
-
-namespace FastChat.Server.Routing;
+namespace FastChat.Server.Delivery;
 
 /// <summary>Users connected to this server, looked up by their UTF-8 name without allocating.</summary>
 internal sealed class LocalDirectory
@@ -19,8 +17,6 @@ internal sealed class LocalDirectory
         for (int i = 0; i < user.Length; i++) name[i] = (char)user[i]; // names are ASCII (UserName.IsValid)
         return _lookup.TryGetValue(name, out var target) ? target : null;
     }
-
-    public IDeliveryTarget? Find(string user) => _byName.TryGetValue(user, out var target) ? target : null;
 
     public void Set(IDeliveryTarget target) => _byName[target.UserName] = target;
 

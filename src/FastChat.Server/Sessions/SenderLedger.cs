@@ -1,0 +1,95 @@
+using System.Buffers.Binary;
+using FastChat.Protocol.Wire;
+using FastChat.Server.Storage;
+
+namespace FastChat.Server.Sessions;
+
+/// <summary>
+/// What the server remembers of one sender's ids, and the only code that touches its keys:
+/// the high-water mark <c>H|user</c> (the highest id accepted: retries at or below it are not
+/// queued again) and the last <see cref="Remembered"/> refusals <c>R|user</c> (a retry of a
+/// refused id gets the same ERROR again, never a cumulative ack that covers it). Inline in the
+/// session (a struct), read-loop thread only; an idle session holds no refusal list.
+/// </summary>
+internal struct SenderLedger
+{
+    public const int Remembered = 16;
+    private const int EntryLength = 10; // id u64 | code u16
+
+    private byte[]? _refusals; // loaded lazily
+
+    /// <summary>The highest id accepted from this user.</summary>
+    public ulong HighWater { get; private set; }
+
+    public void Load(FasterStore store, ReadOnlySpan<byte> user)
+    {
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[8];
+        HighWater = store.Read(key[..StoreKeys.HighWaterKey(key, user)], value) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(value) : 0;
+    }
+
+    /// <summary>Accepts <paramref name="messageId"/> (above the mark): the mark moves, a stale refusal of it goes.</summary>
+    public void Accept(FasterStore store, ReadOnlySpan<byte> user, ulong messageId)
+    {
+        HighWater = messageId;
+        if (Refusals(store, user).Length > 0) Forget(store, user, messageId);
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);
+        store.Upsert(key[..StoreKeys.HighWaterKey(key, user)], value);
+    }
+
+    public bool TryGetRefusal(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, out ErrorCode code)
+    {
+        code = ErrorCode.None;
+        var list = Refusals(store, user);
+        for (int i = 0; i + EntryLength <= list.Length; i += EntryLength)
+        {
+            if (BinaryPrimitives.ReadUInt64BigEndian(list.AsSpan(i)) != messageId) continue;
+            code = (ErrorCode)BinaryPrimitives.ReadUInt16BigEndian(list.AsSpan(i + 8));
+            return code != ErrorCode.None;
+        }
+        return false;
+    }
+
+    /// <summary>Remembers a refusal durably (refusals are rare; one small write each).</summary>
+    public void Refuse(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, ErrorCode code)
+    {
+        var old = Refusals(store, user);
+        int keep = Math.Min(old.Length, (Remembered - 1) * EntryLength);
+        var list = new byte[keep + EntryLength];
+        old.AsSpan(old.Length - keep).CopyTo(list);
+        BinaryPrimitives.WriteUInt64BigEndian(list.AsSpan(keep), messageId);
+        BinaryPrimitives.WriteUInt16BigEndian(list.AsSpan(keep + 8), (ushort)code);
+        Store(store, user, list);
+    }
+
+    private void Forget(FasterStore store, ReadOnlySpan<byte> user, ulong messageId)
+    {
+        var list = _refusals!;
+        for (int i = 0; i + EntryLength <= list.Length; i += EntryLength)
+        {
+            if (BinaryPrimitives.ReadUInt64BigEndian(list.AsSpan(i)) != messageId) continue;
+            var shorter = new byte[list.Length - EntryLength];
+            list.AsSpan(0, i).CopyTo(shorter);
+            list.AsSpan(i + EntryLength).CopyTo(shorter.AsSpan(i));
+            Store(store, user, shorter);
+            return;
+        }
+    }
+
+    private void Store(FasterStore store, ReadOnlySpan<byte> user, byte[] list)
+    {
+        _refusals = list;
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        store.Upsert(key[..StoreKeys.RejectedKey(key, user)], list);
+    }
+
+    /// <summary>The refusal list (one store read per session, then cached).</summary>
+    private byte[] Refusals(FasterStore store, ReadOnlySpan<byte> user)
+    {
+        if (_refusals is not null) return _refusals;
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        return _refusals = store.Read(key[..StoreKeys.RejectedKey(key, user)]) ?? [];
+    }
+}
