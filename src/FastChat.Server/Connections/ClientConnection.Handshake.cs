@@ -26,7 +26,7 @@ internal sealed partial class ClientConnection
         }
         _transport = driver.Split();
         _server.Metrics.HandshakeCompleted();
-        _lastReceiveTicks = Environment.TickCount64;
+        _lastReceiveTicks = _server.Clock.NowTicks;
         if (!ClientHello.TryParse(driver.PeerPayload, out var clientHello))
         {
             Close(ErrorCode.ProtocolError, "malformed ClientHello");
@@ -84,5 +84,5 @@ internal sealed partial class ClientConnection
     public void OnAttached(long queued) =>
         TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, UserName, NowMs, queued)));
 
-    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private long NowMs => _server.Clock.UnixMs;
 }

@@ -137,6 +137,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>At close: give the last frames (DISCONNECT) a moment to reach the socket.</summary>
     private async Task DrainOutboundAsync(TimeSpan timeout)
     {
+        // Real time on purpose: this waits for our own flush to reach the socket, not for the client.
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {

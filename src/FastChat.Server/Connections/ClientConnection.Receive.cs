@@ -25,7 +25,7 @@ internal sealed partial class ClientConnection
     private bool ProcessReceived(in ReadResult result)
     {
         var buffer = result.Buffer;
-        Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+        Volatile.Write(ref _lastReceiveTicks, _server.Clock.NowTicks);
         _pingOutstanding = false;
 
         bool keepGoing = true, invalid = false;
@@ -57,7 +57,7 @@ internal sealed partial class ClientConnection
         try { await HandleRegisterAsync(register).ConfigureAwait(false); }
         finally
         {
-            Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+            Volatile.Write(ref _lastReceiveTicks, _server.Clock.NowTicks);
             _serverWorking = false;
         }
     }
@@ -136,7 +136,7 @@ internal sealed partial class ClientConnection
 
     private void RefillTokens()
     {
-        long now = Environment.TickCount64;
+        long now = _server.Clock.NowTicks;
         long elapsed = now - _tokenTicks;
         if (elapsed <= 0) return;
         _tokenTicks = now;

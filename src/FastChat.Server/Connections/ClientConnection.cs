@@ -37,7 +37,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
         _server = server;
         _input = context.Transport.Input;
         _output = context.Transport.Output;
-        _openedTicks = _lastReceiveTicks = Environment.TickCount64;
+        _openedTicks = _lastReceiveTicks = server.Clock.NowTicks;
         _tokens = server.Options.FrameBurst;
         _tokenTicks = _openedTicks;
         _id = server.Registry.Add(this);
@@ -113,7 +113,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     {
         _pingOutstanding = true;
         Span<byte> frame = stackalloc byte[MessageFrames.U64FrameLength];
-        MessageFrames.WriteU64(frame, FrameType.Ping, (ulong)Environment.TickCount64);
+        MessageFrames.WriteU64(frame, FrameType.Ping, (ulong)_server.Clock.NowTicks);
         TryWrite(frame);
     }
 

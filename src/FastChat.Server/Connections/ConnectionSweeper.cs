@@ -9,7 +9,7 @@ namespace FastChat.Server.Connections;
 /// One timer for every connection (no per-connection timers): handshake timeout, keepalive
 /// PING after quiet, and the idle timeout.
 /// </summary>
-internal sealed class ConnectionSweeper(ConnectionRegistry registry, IOptions<FastChatOptions> options) : BackgroundService
+internal sealed class ConnectionSweeper(ConnectionRegistry registry, IOptions<FastChatOptions> options, ServerContext server) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,12 +17,12 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, IOptions<Fa
         long handshakeMs = o.HandshakeTimeoutSeconds * 1000L;
         long keepaliveMs = o.KeepaliveSeconds * 1000L;
         long idleMs = o.IdleTimeoutSeconds * 1000L;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(1000, keepaliveMs / 2)));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(1000, keepaliveMs / 2)), server.Clock.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                long now = Environment.TickCount64;
+                long now = server.Clock.NowTicks;
                 foreach (var connection in registry.All)
                 {
                     switch (connection.State)

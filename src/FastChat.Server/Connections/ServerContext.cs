@@ -21,6 +21,7 @@ internal sealed class ServerContext(
     FasterStore store,
     ConnectionRegistry registry,
     FastChatMetrics metrics,
+    TimeProvider time,
     ILoggerFactory loggerFactory)
 {
     public FastChatOptions Options { get; } = options;
@@ -34,6 +35,7 @@ internal sealed class ServerContext(
     public FasterStore Store { get; } = store;
     public ConnectionRegistry Registry { get; } = registry;
     public FastChatMetrics Metrics { get; } = metrics;
+    public ServerClock Clock { get; } = new(time);
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

@@ -19,7 +19,8 @@ namespace FastChat.Server.Hosting;
 /// <summary>Builds the FastChat host: options, store, delivery, routing and the Kestrel endpoint.</summary>
 public static class FastChatHost
 {
-    public static WebApplication Build(string[] args, Action<FastChatOptions>? configure = null)
+    /// <param name="configureServices">Tests: replace services after FastChat's own (a fake TimeProvider, say).</param>
+    public static WebApplication Build(string[] args, Action<FastChatOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -49,6 +50,8 @@ public static class FastChatHost
         services.AddHostedService<ShutdownCoordinator>();
         services.AddHostedService<ConnectionSweeper>();
         services.AddHostedService<StoreCompactor>();
+
+        configureServices?.Invoke(services);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -24,7 +24,8 @@ public sealed class TestServer : IAsyncDisposable
         Port = port;
     }
 
-    public static async Task<TestServer> StartAsync(Action<FastChatOptions>? configure = null, string? dataDirectory = null)
+    /// <param name="time">A fake clock for the connections' timeouts (the store's group commit keeps real time).</param>
+    public static async Task<TestServer> StartAsync(Action<FastChatOptions>? configure = null, string? dataDirectory = null, TimeProvider? time = null)
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         dataDirectory ??= owned!.Path;
@@ -35,7 +36,7 @@ public sealed class TestServer : IAsyncDisposable
             options.DataDirectory = dataDirectory;
             options.OpenRegistration = true;
             configure?.Invoke(options);
-        });
+        }, services => { if (time is not null) services.AddSingleton(time); });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         int port = new Uri(address.Replace("[::]", "localhost")).Port;

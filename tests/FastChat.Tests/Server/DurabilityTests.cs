@@ -48,7 +48,8 @@ public class DurabilityTests
             await bob.WaitForMessagesAsync(20);
             // The delivered receipt to alice proves bob's ack was processed.
             await Eventually.TrueAsync(() => alice.Receipts.Any(r => r.Kind == ReceiptKind.Delivered));
-            await Task.Delay(200); // let the group commit cover the deletions
+            // A ✓ is a commit covering every write before it, bob's deletions included.
+            await alice.Client.SendAsync("alice", "barrier"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(10));
             await server.KillAsync();
         }
         await using (var server = await ServerProcess.StartAsync(data))
@@ -56,8 +57,10 @@ public class DurabilityTests
             var bob = TestClient.Create(server.Port, "bob", bobKey);
             var welcome = await bob.Client.ConnectAsync();
             Assert.Equal(0, welcome.Queued);
-            await Task.Delay(300);
-            Assert.Empty(bob.Messages);
+            // One queue, in order: anything left from before would arrive ahead of this.
+            await bob.Client.SendAsync("bob", "after"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(10));
+            var got = await bob.WaitForMessagesAsync(1);
+            Assert.Equal(["after"], got.Select(m => Encoding.UTF8.GetString(m.Payload)));
             await bob.DisposeAsync();
         }
     }
