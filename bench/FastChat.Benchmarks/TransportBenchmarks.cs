@@ -15,7 +15,7 @@ namespace FastChat.Benchmarks;
 public unsafe partial class TransportBenchmarks
 {
     private const int RecordLength = 147; // a sealed record carrying one 100-byte DELIVER
-    private EpollEngine _engine = null!;
+    private EpollEventLoop _engine = null!;
     private EpollConnection _connection = null!;
     private PipeReader _input = null!;
     private PipeWriter _output = null!;
@@ -28,7 +28,7 @@ public unsafe partial class TransportBenchmarks
     {
         int* fds = stackalloc int[2];
         if (socketpair(1 /* AF_UNIX */, 1 | 0x800 /* SOCK_STREAM | SOCK_NONBLOCK */, 0, fds) != 0) throw new IOException("socketpair failed");
-        _engine = new EpollEngine(NullLogger.Instance);
+        _engine = new EpollEventLoop(NullLogger.Instance);
         _connection = new EpollConnection(_engine, new SocketDescriptor(fds[0]), 1);
         _input = _connection.Transport.Input;
         _output = _connection.Transport.Output;

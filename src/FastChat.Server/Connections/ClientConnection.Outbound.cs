@@ -1,7 +1,6 @@
 using System.Buffers;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
-using FastChat.Server.Transport;
 
 namespace FastChat.Server.Connections;
 
@@ -71,7 +70,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         _outFrames++;
         if (_flushScheduled || InlineFlushForBenchmark) return;
         _flushScheduled = true;
-        EventLoop.Schedule(this); // on an epoll thread: after its batch; elsewhere: the thread pool
+        _server.Scheduler.Schedule(this); // epoll: after the loop's batch, on its thread; else the thread pool
     }
 
     void IThreadPoolWorkItem.Execute() => _ = FlushLoopAsync();

@@ -1,7 +1,5 @@
 using FastChat.Protocol.Wire;
-using FastChat.Server.Hosting;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FastChat.Server.Connections;
 
@@ -9,14 +7,14 @@ namespace FastChat.Server.Connections;
 /// One timer for every connection (no per-connection timers): handshake timeout, keepalive
 /// PING after quiet, and the idle timeout.
 /// </summary>
-internal sealed class ConnectionSweeper(ConnectionRegistry registry, IOptions<FastChatOptions> options, ServerContext server) : BackgroundService
+internal sealed class ConnectionSweeper(ConnectionRegistry registry, ServerContext server) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = options.Value;
-        long handshakeMs = o.HandshakeTimeoutSeconds * 1000L;
-        long keepaliveMs = o.KeepaliveSeconds * 1000L;
-        long idleMs = o.IdleTimeoutSeconds * 1000L;
+        var o = server.Options;
+        long handshakeMs = (long)o.HandshakeTimeout.TotalMilliseconds;
+        long keepaliveMs = (long)o.Keepalive.TotalMilliseconds;
+        long idleMs = (long)o.IdleTimeout.TotalMilliseconds;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(1000, keepaliveMs / 2)), server.Clock.Time);
         try
         {

@@ -1,6 +1,5 @@
 using FastChat.Server.Accounts;
 using FastChat.Server.Delivery;
-using FastChat.Server.Hosting;
 using FastChat.Server.Routing;
 using FastChat.Server.Storage;
 using FastChat.Server.Telemetry;
@@ -10,7 +9,7 @@ namespace FastChat.Server.Connections;
 
 /// <summary>The server-wide services every connection uses, gathered so a connection holds one reference.</summary>
 internal sealed class ServerContext(
-    FastChatOptions options,
+    ConnectionOptions options,
     ServerIdentity identity,
     IMessageRouter router,
     UserQueues queues,
@@ -22,9 +21,10 @@ internal sealed class ServerContext(
     ConnectionRegistry registry,
     FastChatMetrics metrics,
     TimeProvider time,
+    Threading.IWorkScheduler scheduler,
     ILoggerFactory loggerFactory)
 {
-    public FastChatOptions Options { get; } = options;
+    public ConnectionOptions Options { get; } = options;
     public ServerIdentity Identity { get; } = identity;
     public IMessageRouter Router { get; } = router;
     public UserQueues Queues { get; } = queues;
@@ -36,10 +36,11 @@ internal sealed class ServerContext(
     public ConnectionRegistry Registry { get; } = registry;
     public FastChatMetrics Metrics { get; } = metrics;
     public ServerClock Clock { get; } = new(time);
+    public Threading.IWorkScheduler Scheduler { get; } = scheduler;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 
     /// <summary>Handshake message 2's payload: the same for every connection, so encoded once.</summary>
     public byte[] ServerHelloPayload { get; } = new Protocol.Frames.ServerHello(Protocol.Wire.Preamble.CurrentVersion, options.ServerName,
-        Protocol.Wire.ProtocolLimits.MaxRecordPlaintext, options.MaxPayloadBytes, options.KeepaliveSeconds).Encode();
+        Protocol.Wire.ProtocolLimits.MaxRecordPlaintext, options.MaxPayloadBytes, (int)options.Keepalive.TotalSeconds).Encode();
 }

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Text;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
-using FastChat.Server.Hosting;
 using FastChat.Server.Storage;
 using FastChat.Server.Telemetry;
 
@@ -38,17 +37,17 @@ internal sealed class UserQueues
     private readonly long _ttlMs;
 
     public UserQueues(FasterStore store, GroupCommit commit, LocalDirectory directory, FastChatMetrics metrics,
-        FastChatOptions options, TimeProvider time)
+        DeliveryOptions options, TimeProvider time)
     {
         _store = store;
         _commit = commit;
         _directory = directory;
         _metrics = metrics;
         _time = time;
-        _window = options.DeliveryWindow;
-        _windowBytes = options.DeliveryWindowBytes;
-        _quota = options.QueueQuota;
-        _ttlMs = (long)TimeSpan.FromDays(options.OfflineTtlDays).TotalMilliseconds;
+        _window = options.Window;
+        _windowBytes = options.WindowBytes;
+        _quota = options.Quota;
+        _ttlMs = (long)options.OfflineTtl.TotalMilliseconds;
         _stripes = new object[StripeCount];
         for (int i = 0; i < _stripes.Length; i++) _stripes[i] = new object();
     }

@@ -1,8 +1,16 @@
 using FastChat.Protocol.Wire;
+using FastChat.Server.Connections;
+using FastChat.Server.Delivery;
+using FastChat.Server.Storage;
+using FastChat.Server.Transport;
 
 namespace FastChat.Server.Hosting;
 
-/// <summary>Server settings, bound from the "FastChat" configuration section.</summary>
+/// <summary>
+/// Server settings, bound from the "FastChat" configuration section: the one flat surface operators
+/// see. Hosting hands each module only its own part (<see cref="Connections"/>, <see cref="Delivery"/>,
+/// <see cref="Storage"/>, <see cref="EpollTransport"/>), so no module depends on Hosting.
+/// </summary>
 public sealed class FastChatOptions
 {
     public const string Section = "FastChat";
@@ -53,6 +61,39 @@ public sealed class FastChatOptions
     /// <summary>Compact the store's log when it spans more than this.</summary>
     public int CompactionThresholdMegabytes { get; set; } = 1024;
     public int CompactionIntervalSeconds { get; set; } = 60;
+
+    internal ConnectionOptions Connections => new()
+    {
+        ServerName = ServerName,
+        HandshakeTimeout = TimeSpan.FromSeconds(HandshakeTimeoutSeconds),
+        Keepalive = TimeSpan.FromSeconds(KeepaliveSeconds),
+        IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds),
+        MaxOutboundBytes = MaxOutboundBytes,
+        MaxPayloadBytes = MaxPayloadBytes,
+        MaxFramesPerSecond = MaxFramesPerSecond,
+        FrameBurst = FrameBurst,
+        OpenRegistration = OpenRegistration,
+        RegistrationAttempts = RegistrationAttempts,
+    };
+
+    internal DeliveryOptions Delivery => new()
+    {
+        Window = DeliveryWindow,
+        WindowBytes = DeliveryWindowBytes,
+        Quota = QueueQuota,
+        OfflineTtl = TimeSpan.FromDays(OfflineTtlDays),
+    };
+
+    internal StorageOptions Storage => new()
+    {
+        Directory = Path.Combine(DataDirectory, "store"),
+        MemoryMegabytes = StoreMemoryMegabytes,
+        CommitInterval = TimeSpan.FromMicroseconds(CommitIntervalMicroseconds),
+        CompactionThresholdBytes = CompactionThresholdMegabytes * 1024L * 1024L,
+        CompactionInterval = TimeSpan.FromSeconds(CompactionIntervalSeconds),
+    };
+
+    internal EpollTransportOptions EpollTransport => new() { EventLoops = EffectiveEventLoops, ListenBacklog = ListenBacklog };
 
     public void Validate()
     {

@@ -6,13 +6,13 @@ using FastChat.Server.Delivery;
 using FastChat.Server.Routing;
 using FastChat.Server.Storage;
 using FastChat.Server.Telemetry;
+using FastChat.Server.Threading;
 using FastChat.Server.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FastChat.Server.Hosting;
 
@@ -28,18 +28,24 @@ public static class FastChatHost
         var options = ServerConfiguration.BindOptions(builder.Configuration, configure);
 
         var services = builder.Services;
+        bool epoll = options.Transport == "epoll" && LinuxNative.IsSupported;
         services.AddSingleton(options);
-        services.AddSingleton<IOptions<FastChatOptions>>(Options.Create(options));
+        // Each module gets its own part of the settings.
+        services.AddSingleton(options.Connections);
+        services.AddSingleton(options.Delivery);
+        services.AddSingleton(options.Storage);
+        services.AddSingleton(options.EpollTransport);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IWorkScheduler>(epoll ? new EpollWorkScheduler() : ThreadPoolWorkScheduler.Instance);
         services.AddMetrics();
         services.AddSingleton<FastChatMetrics>();
         services.AddSingleton(_ => ServerIdentity.LoadOrCreate(options.DataDirectory));
         services.AddSingleton(sp => new RegistrationCodes(options.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IVerificationSender, LogVerificationSender>();
-        services.AddSingleton(sp => new FasterStore(Path.Combine(options.DataDirectory, "store"), options.StoreMemoryMegabytes,
+        services.AddSingleton(sp => new FasterStore(options.Storage.Directory, options.Storage.MemoryMegabytes,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>()));
         services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<FasterStore>(), sp.GetRequiredService<FastChatMetrics>(),
-            sp.GetRequiredService<ILogger<GroupCommit>>(), TimeSpan.FromMicroseconds(options.CommitIntervalMicroseconds)));
+            sp.GetRequiredService<ILogger<GroupCommit>>(), options.Storage.CommitInterval));
         services.AddSingleton<AccountStore>();
         services.AddSingleton<LocalDirectory>();
         services.AddSingleton<UserQueues>();
@@ -60,8 +66,7 @@ public static class FastChatHost
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton<FastChatConnectionHandler>();
-        if (options.Transport == "epoll" && LinuxNative.IsSupported)
-            services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>(); // registered last: Kestrel binds with it
+        if (epoll) services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>(); // registered last: Kestrel binds with it
 
         var app = builder.Build();
         var identity = app.Services.GetRequiredService<ServerIdentity>();
@@ -70,7 +75,7 @@ public static class FastChatHost
         app.Services.GetRequiredService<GroupCommit>();
         logger.LogInformation("FastChat server key {PublicKey}; data in {DataDirectory}; open registration {Open}; transport {Transport}.",
             Convert.ToHexString(identity.PublicKey).ToLowerInvariant(), options.DataDirectory, options.OpenRegistration,
-            options.Transport == "epoll" && LinuxNative.IsSupported ? "epoll" : "sockets");
+            epoll ? "epoll" : "sockets");
         return app;
     }
 }

@@ -1,4 +1,3 @@
-using FastChat.Server.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ namespace FastChat.Server.Storage;
 /// large live state is not rewritten over and over), and the KV's own log has its older half
 /// compacted past the threshold.
 /// </summary>
-internal sealed class StoreCompactor(FasterStore store, FastChatOptions options, ILogger<StoreCompactor> logger)
+internal sealed class StoreCompactor(FasterStore store, StorageOptions options, ILogger<StoreCompactor> logger)
     : BackgroundService
 {
     // The last snapshot's own size. Not the WAL's size just after the rewrite: under load that
@@ -21,8 +20,8 @@ internal sealed class StoreCompactor(FasterStore store, FastChatOptions options,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        long threshold = options.CompactionThresholdMegabytes * 1024L * 1024L;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.CompactionIntervalSeconds));
+        long threshold = options.CompactionThresholdBytes;
+        using var timer = new PeriodicTimer(options.CompactionInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

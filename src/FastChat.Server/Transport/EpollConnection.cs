@@ -12,7 +12,7 @@ namespace FastChat.Server.Transport;
 /// </summary>
 internal sealed partial class EpollConnection : ConnectionContext, IDuplexPipe, IEpollTarget
 {
-    private readonly EpollEngine _engine;
+    private readonly EpollEventLoop _engine;
     private readonly ulong _key;
     private readonly long _number;
     private readonly SocketReader _reader;
@@ -25,7 +25,7 @@ internal sealed partial class EpollConnection : ConnectionContext, IDuplexPipe, 
     private bool _closed;
     private int _disposed;
 
-    public EpollConnection(EpollEngine engine, SocketDescriptor descriptor, long number)
+    public EpollConnection(EpollEventLoop engine, SocketDescriptor descriptor, long number)
     {
         _engine = engine;
         Descriptor = descriptor;

@@ -12,8 +12,8 @@ namespace FastChat.Server.Transport;
 /// </summary>
 internal sealed class EpollListener : IConnectionListener, IEpollTarget
 {
-    private readonly EpollEngine _engine;
-    private readonly EpollEngine[] _loops;
+    private readonly EpollEventLoop _engine;
+    private readonly EpollEventLoop[] _loops;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly ulong _key;
@@ -24,7 +24,7 @@ internal sealed class EpollListener : IConnectionListener, IEpollTarget
     private volatile bool _unbound;
 
     /// <summary>Listens on <paramref name="endpoint"/>; accepts are watched by the first loop, connections dealt to all in turn.</summary>
-    public EpollListener(EpollEngine[] loops, IPEndPoint endpoint, int backlog, ILogger logger)
+    public EpollListener(EpollEventLoop[] loops, IPEndPoint endpoint, int backlog, ILogger logger)
     {
         _loops = loops;
         _engine = loops[0];

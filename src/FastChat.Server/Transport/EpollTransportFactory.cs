@@ -1,5 +1,4 @@
 using System.Net;
-using FastChat.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -11,17 +10,17 @@ namespace FastChat.Server.Transport;
 /// are dealt to the loops in turn. Registered after Kestrel's socket transport, so Kestrel binds
 /// with this one (it prefers the last factory registered).
 /// </summary>
-internal sealed class EpollTransportFactory(FastChatOptions options, ILoggerFactory loggers) : IConnectionListenerFactory, IDisposable
+internal sealed class EpollTransportFactory(EpollTransportOptions options, ILoggerFactory loggers) : IConnectionListenerFactory, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger("FastChat.Transport");
     private readonly Lock _lock = new();
-    private EpollEngine[]? _engines;
+    private EpollEventLoop[]? _engines;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         if (endpoint is not IPEndPoint ip) throw new NotSupportedException($"the epoll transport listens on IP endpoints, not {endpoint}");
-        EpollEngine[] engines;
-        lock (_lock) engines = _engines ??= Enumerable.Range(0, options.EffectiveEventLoops).Select(i => new EpollEngine(_logger, i)).ToArray();
+        EpollEventLoop[] engines;
+        lock (_lock) engines = _engines ??= Enumerable.Range(0, options.EventLoops).Select(i => new EpollEventLoop(_logger, i)).ToArray();
         return new(new EpollListener(engines, ip, options.ListenBacklog, _logger));
     }
 

@@ -70,7 +70,7 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
     }
 
     /// <summary>The engine saw the socket writable (or failed): send after the current batch.</summary>
-    public void OnWritable() => EventLoop.Schedule(this);
+    public void OnWritable() => DeferredWork.Schedule(this);
 
     void IThreadPoolWorkItem.Execute()
     {

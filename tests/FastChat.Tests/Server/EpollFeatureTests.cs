@@ -15,7 +15,7 @@ public class EpollFeatureTests
     [Fact]
     public async Task Features_are_stored_replaced_removed_and_enumerated_once_each()
     {
-        using var engine = new EpollEngine(NullLogger.Instance);
+        using var engine = new EpollEventLoop(NullLogger.Instance);
         await using var connection = new EpollConnection(engine, new SocketDescriptor(-1), 1);
         IFeatureCollection features = connection.Features;
 

@@ -6,7 +6,7 @@ namespace FastChat.Server.Transport;
 /// the frames many connections produced for one recipient leave in one flush and no thread-pool
 /// hop is paid; anywhere else it goes to the thread pool.
 /// </summary>
-internal static class EventLoop
+internal static class DeferredWork
 {
     [ThreadStatic] private static Queue<IThreadPoolWorkItem>? t_deferred;
 

@@ -15,7 +15,7 @@ internal interface IEpollTarget
 /// (<see cref="EventLoop"/>), so a busy loop pays no thread hop per record. Event data carries a slot and a generation, so an event already
 /// returned for a closed descriptor never reaches the next owner of its slot.
 /// </summary>
-internal sealed unsafe class EpollEngine : IDisposable
+internal sealed unsafe class EpollEventLoop : IDisposable
 {
     private const int MaxEventsPerWait = 512;
 
@@ -29,7 +29,7 @@ internal sealed unsafe class EpollEngine : IDisposable
     private int _nextSlot;
     private volatile bool _stopping;
 
-    public EpollEngine(ILogger logger, int index = 0)
+    public EpollEventLoop(ILogger logger, int index = 0)
     {
         _logger = logger;
         _epoll = LinuxNative.epoll_create1(LinuxNative.EPOLL_CLOEXEC);
@@ -89,7 +89,7 @@ internal sealed unsafe class EpollEngine : IDisposable
     {
         int size = LinuxNative.PackedEpollEvent ? sizeof(LinuxNative.EpollEventPacked) : sizeof(LinuxNative.EpollEventAligned);
         var buffer = new byte[MaxEventsPerWait * size];
-        EventLoop.EnterLoopThread();
+        DeferredWork.EnterLoopThread();
         fixed (byte* events = buffer)
         {
             while (!_stopping)
@@ -118,7 +118,7 @@ internal sealed unsafe class EpollEngine : IDisposable
                     }
                     Dispatch(fired, key);
                 }
-                EventLoop.RunDeferred(ex => _logger.LogError(ex, "deferred work failed"));
+                DeferredWork.RunDeferred(ex => _logger.LogError(ex, "deferred work failed"));
             }
         }
     }
