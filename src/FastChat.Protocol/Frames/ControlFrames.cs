@@ -103,27 +103,38 @@ public sealed record WelcomeBody(WelcomeState State, string UserName, long Serve
             new WelcomeBody((WelcomeState)r.ReadInt32(), r.ReadString() ?? "", r.ReadInt64(), r.ReadInt64()));
 }
 
-/// <summary>Code null asks the server to send a verification code; otherwise it is the code.</summary>
-public sealed record RegisterBody(string? Code) : IControlBody
+/// <summary>
+/// Code null asks the server to send a verification code; otherwise it is the code. RequestId
+/// (optional trailing field, 0 = none) is echoed by the REGISTER_RESULT that answers it.
+/// </summary>
+public sealed record RegisterBody(string? Code, ulong RequestId = 0) : IControlBody
 {
     public FrameType Type => FrameType.Register;
     public void Write(ref MessagePackWriter w)
     {
-        w.WriteArrayHeader(1);
+        w.WriteArrayHeader(RequestId == 0 ? 1 : 2);
         if (Code is null) w.WriteNil(); else w.Write(Code);
+        if (RequestId != 0) w.Write(RequestId);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out RegisterBody value) =>
-        ControlFrames.TryParse(body, 1, out value, (ref MessagePackReader r) => new RegisterBody(r.TryReadNil() ? null : r.ReadString()));
+        ControlFrames.TryParse(body, 1, 2, out value, (ref MessagePackReader r, int fields) =>
+            new RegisterBody(r.TryReadNil() ? null : r.ReadString(), fields > 1 ? r.ReadUInt64() : 0));
 }
 
-public sealed record RegisterResultBody(RegisterStatus Status, string Message) : IControlBody
+public sealed record RegisterResultBody(RegisterStatus Status, string Message, ulong RequestId = 0) : IControlBody
 {
     public FrameType Type => FrameType.RegisterResult;
-    public void Write(ref MessagePackWriter w) { w.WriteArrayHeader(2); w.Write((int)Status); w.Write(Message); }
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(RequestId == 0 ? 2 : 3);
+        w.Write((int)Status); w.Write(Message);
+        if (RequestId != 0) w.Write(RequestId);
+    }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out RegisterResultBody value) =>
-        ControlFrames.TryParse(body, 2, out value, (ref MessagePackReader r) => new RegisterResultBody((RegisterStatus)r.ReadInt32(), r.ReadString() ?? ""));
+        ControlFrames.TryParse(body, 2, 3, out value, (ref MessagePackReader r, int fields) =>
+            new RegisterResultBody((RegisterStatus)r.ReadInt32(), r.ReadString() ?? "", fields > 2 ? r.ReadUInt64() : 0));
 }
 
 public static class ControlFrames
@@ -155,7 +166,14 @@ public static class ControlFrames
         return buffer.WrittenSpan.ToArray();
     }
 
-    internal static bool TryParse<T>(ReadOnlySpan<byte> body, int minFields, out T value, FieldReader<T> read) where T : class
+    public delegate T OptionalFieldReader<T>(ref MessagePackReader reader, int fields);
+
+    /// <summary>
+    /// Parses a body of at least <paramref name="minFields"/> fields, of which this version knows
+    /// up to <paramref name="knownFields"/> (the rest optional): <paramref name="read"/> is told how
+    /// many of the known ones are present; fields beyond them are skipped.
+    /// </summary>
+    internal static bool TryParse<T>(ReadOnlySpan<byte> body, int minFields, int knownFields, out T value, OptionalFieldReader<T> read) where T : class
     {
         value = null!;
         try
@@ -163,8 +181,9 @@ public static class ControlFrames
             var reader = new MessagePackReader(body.ToArray());
             int count = reader.ReadArrayHeader();
             if (count < minFields) return false;
-            value = read(ref reader);
-            for (int i = minFields; i < count; i++) reader.Skip();
+            int known = Math.Min(count, knownFields);
+            value = read(ref reader, known);
+            for (int i = known; i < count; i++) reader.Skip();
             return reader.End;
         }
         catch (MessagePackSerializationException) { return false; }
@@ -172,4 +191,7 @@ public static class ControlFrames
         catch (OverflowException) { return false; }
         catch (InvalidOperationException) { return false; }
     }
+
+    internal static bool TryParse<T>(ReadOnlySpan<byte> body, int minFields, out T value, FieldReader<T> read) where T : class =>
+        TryParse(body, minFields, minFields, out value, (ref MessagePackReader r, int _) => read(ref r));
 }

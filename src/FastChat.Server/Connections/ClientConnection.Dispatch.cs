@@ -23,9 +23,7 @@ internal sealed partial class ClientConnection
                 Close(ErrorCode.ClientClosing, "bye");
                 return false;
             case FrameType.Register when _state == ConnectionState.Registering:
-                if (_pendingRegister is not null || !RegisterBody.TryParse(frame.Body, out var register)) return Malformed("REGISTER");
-                _pendingRegister = register;
-                return true;
+                return QueueRegister(frame.Body);
             case FrameType.Send or FrameType.DeliveryAck or FrameType.Read when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, "register first");
                 return false;

@@ -45,11 +45,11 @@ internal sealed partial class ClientConnection
         }
         _userName = hello.UserName;
         _userBytes = System.Text.Encoding.ASCII.GetBytes(hello.UserName);
-        _clientKey = clientStaticKey.ToArray();
         Span<byte> registered = stackalloc byte[32];
         if (!_server.Accounts.TryGetKey(_userName, registered))
         {
             _state = ConnectionState.Registering;
+            _registration = new RegistrationPhase(_userName, clientStaticKey.ToArray());
             TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.RegistrationRequired, _userName, NowMs, 0)));
             return true;
         }
@@ -66,7 +66,6 @@ internal sealed partial class ClientConnection
     {
         _ledger.Load(_server.Store, _userBytes);
         _state = ConnectionState.Authenticated;
-        _clientKey = null;
         _server.Metrics.SessionStarted();
         _sessionStarted = true;
         _server.Queues.Attach(this); // calls OnAttached (WELCOME) before it pushes the backlog

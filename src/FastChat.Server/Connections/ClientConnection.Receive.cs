@@ -8,14 +8,8 @@ namespace FastChat.Server.Connections;
 
 internal sealed partial class ClientConnection
 {
-    private long _tokens;
-    private long _tokenTicks;
-    private Protocol.Frames.RegisterBody? _pendingRegister;
+    private FrameRateLimiter _rate;
     private byte[]? _deferredFrames; // rare: frames behind a pending request in its record
-    private volatile bool _serverWorking;
-
-    /// <summary>True while the server itself is handling a request of this connection.</summary>
-    public bool ServerWorking => _serverWorking;
 
     /// <summary>
     /// Handles what one read brought: every whole record is decrypted into a pooled buffer and
@@ -29,7 +23,7 @@ internal sealed partial class ClientConnection
         _pingOutstanding = false;
 
         bool keepGoing = true, invalid = false;
-        while (keepGoing && _state != ConnectionState.Closing && _pendingRegister is null)
+        while (keepGoing && _state != ConnectionState.Closing && !HasPendingRequest)
         {
             if (!RecordFraming.TryRead(ref buffer, out var record, out invalid)) break;
             keepGoing = ProcessRecord(record);
@@ -39,7 +33,7 @@ internal sealed partial class ClientConnection
             Close(ErrorCode.ProtocolError, "zero-length record");
             keepGoing = false;
         }
-        if (_pendingRegister is not null)
+        if (HasPendingRequest)
         {
             // Later records stay in the pipe, unexamined, until the request is answered.
             _input.AdvanceTo(buffer.Start);
@@ -47,19 +41,6 @@ internal sealed partial class ClientConnection
         }
         _input.AdvanceTo(buffer.Start, buffer.End);
         return keepGoing && !result.IsCompleted && !result.IsCanceled;
-    }
-
-    /// <summary>A REGISTER waits on the server (code sender, durable commit): not the client's idleness.</summary>
-    private async Task HandlePendingRegisterAsync(RegisterBody register)
-    {
-        _pendingRegister = null;
-        _serverWorking = true;
-        try { await HandleRegisterAsync(register).ConfigureAwait(false); }
-        finally
-        {
-            Volatile.Write(ref _lastReceiveTicks, _server.Clock.NowTicks);
-            _serverWorking = false;
-        }
     }
 
     private bool ProcessRecord(in ReadOnlySequence<byte> record)
@@ -96,26 +77,26 @@ internal sealed partial class ClientConnection
             Close(ErrorCode.ProtocolError, "empty record");
             return false;
         }
-        RefillTokens();
+        _rate.Refill(_server.Clock.NowTicks, _server.Options.MaxFramesPerSecond, _server.Options.FrameBurst);
         var reader = new FrameReader(plaintext);
         int frames = 0;
         while (reader.TryRead(out var frame, out bool malformed))
         {
             frames++;
-            if (--_tokens < 0)
+            if (!_rate.TryTake())
             {
                 Close(ErrorCode.RateLimited, "too many frames per second");
                 return false;
             }
             if (!Dispatch(frame)) return false;
-            if (_pendingRegister is not null)
+            if (HasPendingRequest)
             {
                 DeferRest(reader.Remaining);
                 break;
             }
         }
         _server.Metrics.FramesReceived(frames, wireBytes);
-        if ((!reader.End && _pendingRegister is null) || frames == 0)
+        if ((!reader.End && !HasPendingRequest) || frames == 0)
         {
             Close(ErrorCode.ProtocolError, "truncated frame");
             return false;
@@ -132,14 +113,5 @@ internal sealed partial class ClientConnection
         var deferred = _deferredFrames;
         _deferredFrames = null;
         return deferred is null || DispatchFrames(deferred, 0);
-    }
-
-    private void RefillTokens()
-    {
-        long now = _server.Clock.NowTicks;
-        long elapsed = now - _tokenTicks;
-        if (elapsed <= 0) return;
-        _tokenTicks = now;
-        _tokens = Math.Min(_server.Options.FrameBurst, _tokens + elapsed * _server.Options.MaxFramesPerSecond / 1000);
     }
 }

@@ -38,8 +38,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
         _input = context.Transport.Input;
         _output = context.Transport.Output;
         _openedTicks = _lastReceiveTicks = server.Clock.NowTicks;
-        _tokens = server.Options.FrameBurst;
-        _tokenTicks = _openedTicks;
+        _rate = new FrameRateLimiter(_openedTicks, server.Options.FrameBurst);
         _id = server.Registry.Add(this);
     }
 
@@ -62,9 +61,9 @@ internal sealed partial class ClientConnection : IDeliveryTarget
                     var result = await _input.ReadAsync().ConfigureAwait(false);
                     bool keepGoing = ProcessReceived(result);
                     // A request that waits on the server holds back every frame behind it: in order, always.
-                    while (keepGoing && _pendingRegister is { } register)
+                    while (keepGoing && HasPendingRequest)
                     {
-                        await HandlePendingRegisterAsync(register).ConfigureAwait(false);
+                        await RunPendingRequestAsync().ConfigureAwait(false);
                         keepGoing = _state != ConnectionState.Closing && DispatchDeferred();
                     }
                     if (!keepGoing) break;

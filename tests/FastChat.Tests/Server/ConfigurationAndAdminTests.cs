@@ -82,12 +82,13 @@ public class ConfigurationAndAdminTests
         await using var _ = raw;
         Assert.Equal((byte)FrameType.Welcome, first.Type);
         var seen = new List<(byte Type, byte[] Body)>();
-        foreach (var guess in new[] { "00000000", "00000001" })
-            await raw.WriteRecordAsync(ControlFrames.Encode(new RegisterBody(guess)));
+        // Pipelined, with request ids: answered in order, each echoing its id.
+        await raw.WriteRecordAsync([.. ControlFrames.Encode(new RegisterBody("00000000", RequestId: 7)), .. ControlFrames.Encode(new RegisterBody("00000001", RequestId: 8))]);
         var disconnect = await raw.ReadUntilClosedAsync(seen);
         Assert.Equal(ErrorCode.RegistrationFailed, disconnect?.Code);
-        var results = seen.Where(f => f.Type == (byte)FrameType.RegisterResult).Select(f => RegisterResultBody.TryParse(f.Body, out var r) ? r.Status : (RegisterStatus)(-1)).ToList();
-        Assert.Equal([RegisterStatus.BadCode, RegisterStatus.BadCode], results);
+        var results = seen.Where(f => f.Type == (byte)FrameType.RegisterResult)
+            .Select(f => RegisterResultBody.TryParse(f.Body, out var r) ? (r.Status, r.RequestId) : ((RegisterStatus)(-1), 0UL)).ToList();
+        Assert.Equal([(RegisterStatus.BadCode, 7UL), (RegisterStatus.BadCode, 8UL)], results);
         Assert.Equal((byte)FrameType.Disconnect, seen[^1].Type); // the result came first, the disconnect last
     }
 }
