@@ -76,8 +76,12 @@ internal sealed class UserQueues
                 ulong sequence = tail;
                 var span = frame.AsSpan(0, frameLength);
                 MessageFrames.WriteDeliver(span, sequence, kind, messageId, NowMs, peer, payload);
+                // Stored as tag + entry (no seq: the bytes do not depend on the queue), then the
+                // frame's seq is written back over the tag for the live push.
+                span[QueueItem.TagOffset] = QueueItem.Inline;
                 Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], span);
+                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], span[QueueItem.TagOffset..]);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(span[ProtocolLimits.FrameHeaderLength..], sequence);
                 tail++;
                 WriteMeta(recipient, head, tail);
 
@@ -96,6 +100,47 @@ internal sealed class UserQueues
             ArrayPool<byte>.Shared.Return(frame);
             _commit.MarkDirty();
         }
+    }
+
+    /// <summary>
+    /// Stores an entry once under <paramref name="sharedKey"/> (from <see cref="StoreKeys.SharedKey"/>)
+    /// for <see cref="EnqueueShared"/> to reference from many queues. Removing it once every
+    /// reference is acknowledged belongs to its writer (the coming group fan-out).
+    /// </summary>
+    public void StoreShared(ReadOnlySpan<byte> sharedKey, DeliveryKind kind, ulong messageId, ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
+    {
+        int frameLength = MessageFrames.DeliverLength(peer.Length, payload.Length);
+        byte[] frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        MessageFrames.WriteDeliver(frame, 0, kind, messageId, NowMs, peer, payload);
+        frame[QueueItem.TagOffset] = QueueItem.Inline;
+        _store.Upsert(sharedKey, frame.AsSpan(QueueItem.TagOffset, frameLength - QueueItem.TagOffset));
+        ArrayPool<byte>.Shared.Return(frame);
+        _commit.MarkDirty();
+    }
+
+    /// <summary>Appends a reference to a shared entry to <paramref name="recipient"/>'s queue and pushes it if they are connected.</summary>
+    public EnqueueStatus EnqueueShared(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sharedKey)
+    {
+        Span<byte> reference = stackalloc byte[1 + StoreKeys.MaxLength];
+        reference = reference[..QueueItem.WriteReference(reference, sharedKey)];
+        try
+        {
+            lock (StripeOf(recipient))
+            {
+                var target = _directory.Find(recipient);
+                var queue = target?.Queue;
+                var (head, tail) = queue is not null ? (queue.Head, queue.Tail) : ReadMeta(recipient);
+                if (tail - head >= (ulong)_quota) return EnqueueStatus.QueueFull;
+                Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, tail)], reference);
+                WriteMeta(recipient, head, tail + 1);
+                if (queue is null) return EnqueueStatus.Queued;
+                queue.Tail = tail + 1;
+                Pump(target!, queue, recipient, ulong.MaxValue, default, null);
+                return EnqueueStatus.Queued;
+            }
+        }
+        finally { _commit.MarkDirty(); }
     }
 
     /// <summary>Makes <paramref name="target"/> the user's live connection and starts delivering the backlog.</summary>
@@ -199,8 +244,8 @@ internal sealed class UserQueues
                 else
                 {
                     scratch ??= ArrayPool<byte>.Shared.Rent(ProtocolLimits.MaxRecordPlaintext);
-                    int n = _store.Read(key[..StoreKeys.ItemKey(key, user, sequence)], scratch);
-                    frame = n > 0 ? scratch.AsSpan(0, n) : default;
+                    int n = QueueItem.ReadAsFrame(_store, key[..StoreKeys.ItemKey(key, user, sequence)], sequence, scratch);
+                    frame = scratch.AsSpan(0, n);
                 }
 
                 if (!MessageFrames.TryParseDeliver(frame.Length > DeliverHeader ? frame[DeliverHeader..] : default, out var view)
@@ -234,11 +279,7 @@ internal sealed class UserQueues
         {
             var itemKey = key[..StoreKeys.ItemKey(key, user, head)];
             var item = _store.Read(itemKey);
-            if (item is not null && item.Length >= DeliverHeader + MessageFrames.DeliverFixedLength)
-            {
-                long time = BinaryPrimitives.ReadInt64BigEndian(item.AsSpan(DeliverHeader + 17));
-                if (time + _ttlMs >= now) break;
-            }
+            if (item is not null && QueueItem.TimeOf(_store, item) is { } time && time + _ttlMs >= now) break;
             if (item is not null) _store.Delete(itemKey);
             head++;
         }

@@ -15,11 +15,15 @@ internal static class StoreKeys
     private const byte QueueItem = (byte)'Q';
     private const byte HighWater = (byte)'H';
     private const byte Rejected = (byte)'R';
+    private const byte SharedEntry = (byte)'S';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
     public static int HighWaterKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, HighWater, user);
     public static int RejectedKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Rejected, user);
+
+    /// <summary>An entry stored once for many queues (group fan-out): <c>S|id</c>, id up to 40 bytes chosen by its writer.</summary>
+    public static int SharedKey(Span<byte> key, ReadOnlySpan<byte> id) => Prefixed(key, SharedEntry, id);
 
     public static int ItemKey(Span<byte> key, ReadOnlySpan<byte> user, ulong sequence)
     {
