@@ -12,15 +12,9 @@ namespace FastChat.Server.Connections;
 /// </summary>
 internal sealed partial class ClientConnection : IThreadPoolWorkItem
 {
-    private const int InitialOutboundBuffer = 4096;
-
     /// <summary>The outbound state's lock: the connection's own monitor, so an idle connection carries no lock object.</summary>
     private object OutLock => this;
-    private byte[]? _outBuffer;
-    private int _outCount;
-    private int _outFrames;
-    private bool _flushScheduled;
-    private bool _outClosed;
+    private OutboundFrames _out; // guarded by OutLock
 
     /// <summary>Benchmarks only: no flush work item; the benchmark calls <see cref="FlushInline"/>.</summary>
     internal bool InlineFlushForBenchmark;
@@ -33,8 +27,8 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         bool overflow = false;
         lock (OutLock)
         {
-            if (_outClosed) return false;
-            if (_outCount + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
+            if (_out.Closed) return false;
+            if (_out.Count + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
             else Append(frame);
         }
         if (!overflow) return true;
@@ -47,29 +41,18 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     {
         lock (OutLock)
         {
-            if (_outClosed) return;
+            if (_out.Closed) return;
             Append(frame);
-            _outClosed = true;
+            _out.Closed = true;
         }
     }
 
+    /// <summary>Appends under <see cref="OutLock"/> and schedules the flush if none is pending.</summary>
     private void Append(ReadOnlySpan<byte> frame)
     {
-        if (_outBuffer is null || _outBuffer.Length - _outCount < frame.Length)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(InitialOutboundBuffer, Math.Max(_outCount + frame.Length, (_outBuffer?.Length ?? 0) * 2)));
-            if (_outBuffer is not null)
-            {
-                _outBuffer.AsSpan(0, _outCount).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_outBuffer);
-            }
-            _outBuffer = bigger;
-        }
-        frame.CopyTo(_outBuffer.AsSpan(_outCount));
-        _outCount += frame.Length;
-        _outFrames++;
-        if (_flushScheduled || InlineFlushForBenchmark) return;
-        _flushScheduled = true;
+        _out.Append(frame);
+        if (_out.FlushScheduled || InlineFlushForBenchmark) return;
+        _out.FlushScheduled = true;
         _server.Scheduler.Schedule(this); // epoll: after the loop's batch, on its thread; else the thread pool
     }
 
@@ -85,7 +68,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
                 var result = await _output.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    lock (OutLock) { _outClosed = true; _flushScheduled = false; }
+                    lock (OutLock) { _out.Closed = true; _out.FlushScheduled = false; }
                     return;
                 }
             }
@@ -93,7 +76,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         catch (Exception)
         {
             // The transport is gone; the read side will notice and clean up.
-            lock (OutLock) { _outClosed = true; _flushScheduled = false; }
+            lock (OutLock) { _out.Closed = true; _out.FlushScheduled = false; }
             _input.CancelPendingRead();
         }
     }
@@ -112,17 +95,15 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// </summary>
     private bool SealPendingBatch(bool markIdleWhenEmpty)
     {
-        byte[]? batch;
+        byte[] batch;
         int count, frames;
         lock (OutLock)
         {
-            (batch, count, frames) = (_outBuffer, _outCount, _outFrames);
-            if (batch is null || count == 0)
+            if (!_out.TryTake(out batch, out count, out frames))
             {
-                if (markIdleWhenEmpty) _flushScheduled = false;
+                if (markIdleWhenEmpty) _out.FlushScheduled = false;
                 return false;
             }
-            (_outBuffer, _outCount, _outFrames) = (null, 0, 0);
         }
         int wire;
         try { wire = EncryptRecords(batch.AsSpan(0, count)); }
@@ -142,12 +123,10 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
         {
             lock (OutLock)
             {
-                if (!_flushScheduled)
+                if (!_out.FlushScheduled)
                 {
-                    _outClosed = true;
-                    if (_outBuffer is not null) ArrayPool<byte>.Shared.Return(_outBuffer);
-                    _outBuffer = null;
-                    _outCount = 0;
+                    _out.Closed = true;
+                    _out.Release();
                     return;
                 }
             }

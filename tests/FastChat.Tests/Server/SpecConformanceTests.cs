@@ -79,6 +79,18 @@ public class SpecConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_naming_an_id_never_delivered_is_accepted_and_passed_on_as_the_readers_claim()
+    {
+        await using var alice = await TestClient.ConnectAsync(_server.Port, "claimant");
+        await using var raw = await AuthenticatedRawAsync("reader");
+        var read = new byte[MessageFrames.ReadLength(8)];
+        MessageFrames.WriteRead(read, 3, "claimant"u8, 999_999); // alice never sent reader anything
+        await raw.WriteRecordAsync(read);
+        Assert.True(MessageFrames.TryParseU64(await raw.ReadUntilAsync(FrameType.ServerAck), out ulong ack) && ack == 3);
+        await Eventually.TrueAsync(() => alice.Receipts.Any(r => r.Kind == FastChat.Client.ReceiptKind.Read && r.Peer == "reader" && r.MessageId == 999_999));
+    }
+
+    [Fact]
     public async Task Message_1_at_its_limit_is_answered_and_one_byte_more_closes()
     {
         foreach (var (length, answered) in new[] { (ProtocolLimits.MaxHandshakeMessage1, true), (ProtocolLimits.MaxHandshakeMessage1 + 1, false) })
