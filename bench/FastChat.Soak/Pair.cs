@@ -9,8 +9,10 @@ namespace FastChat.Soak;
 /// <summary>
 /// One sender → receiver pair. Payload = seq u64 | send timestamp i64 | filler derived from seq,
 /// so the receiver detects loss, duplication, reordering and corruption, and measures latency.
+/// With <c>onePerRecord</c> every SEND is sealed in a record of its own and sent with its own
+/// send(), as a phone sends one message at a time; otherwise what the window allows goes in one record.
 /// </summary>
-internal sealed class Pair(int index, string prefix, RecordIo sender, int window, int size, ulong firstMessageId)
+internal sealed class Pair(int index, string prefix, RecordIo sender, int window, int size, ulong firstMessageId, bool onePerRecord = false)
 {
     private readonly AsyncSignal _windowOpened = new();
     private readonly byte[] _receiverName = System.Text.Encoding.ASCII.GetBytes($"{prefix}{SoakNames.Receiver}{index}");
@@ -40,6 +42,15 @@ internal sealed class Pair(int index, string prefix, RecordIo sender, int window
                 if (room <= 0)
                 {
                     await _windowOpened.WaitAsync();
+                    continue;
+                }
+                if (onePerRecord)
+                {
+                    for (long i = 0; i < room; i++)
+                    {
+                        AppendMessage(frameLength);
+                        await sender.FlushAsync(stop);
+                    }
                     continue;
                 }
                 for (long i = 0; i < room; i++) AppendMessage(frameLength);

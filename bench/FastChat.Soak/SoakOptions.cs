@@ -21,6 +21,8 @@ internal sealed class SoakOptions
     public int Messages { get; private set; } = 100000;
     /// <summary>idle: measure first connections of new users (registration included) rather than logins.</summary>
     public bool FreshUsers { get; private set; }
+    /// <summary>throughput: each SEND alone in its own record and its own send(), as a phone sends (default: a window's SENDs batched in one record).</summary>
+    public bool OnePerRecord { get; private set; }
     /// <summary>&gt; 1: this process coordinates that many shard processes.</summary>
     public int Shards { get; private set; } = 1;
     /// <summary>This process is one shard of a split run.</summary>
@@ -59,6 +61,7 @@ internal sealed class SoakOptions
                 case "--shards": o.Shards = int.Parse(args[++i]); break;
                 case "--shard": o.Shard = ShardSpec.Parse(args[++i]); break;
                 case "--fresh-users": o.FreshUsers = true; break;
+                case "--one-per-record": o.OnePerRecord = true; break;
                 case "--spawn-server": break;
                 case "--server-env":
                     var pair = args[++i].Split('=', 2);

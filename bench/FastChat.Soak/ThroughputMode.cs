@@ -37,7 +37,7 @@ internal static class ThroughputMode
         {
             var receiverIo = new RecordIo(connections[i]!);
             var senderIo = new RecordIo(connections[o.Pairs + i]!);
-            pairs[i] = new Pair(i, o.UserPrefix, senderIo, o.Window, o.Size, firstId);
+            pairs[i] = new Pair(i, o.UserPrefix, senderIo, o.Window, o.Size, firstId, o.OnePerRecord);
             var receiverPump = new ConnectionPump(receiverIo, pairs[i], Latency);
             var senderPump = new ConnectionPump(senderIo, null, Latency);
             pumps.Add(senderPump);
@@ -100,6 +100,7 @@ internal static class ThroughputMode
             ["mode"] = "throughput",
             ["pairs"] = o.Pairs,
             ["window"] = o.Window,
+            ["sends"] = o.OnePerRecord ? "one_per_record" : "batched",
             ["size"] = o.Size,
             ["idle"] = o.Idle,
             ["seconds"] = Math.Round((after.At - before.At).TotalSeconds, 3),
@@ -124,7 +125,7 @@ internal static class ThroughputMode
     private const string HistogramKey = "latency_histogram";
 
     public static readonly MergeRules Rules = new(
-        Shared: ["window", "size", "seconds", "server_cpu_seconds", "server_rss_bytes"],
+        Shared: ["window", "sends", "size", "seconds", "server_cpu_seconds", "server_rss_bytes"],
         Max: ["drain_seconds"],
         Derive: merged =>
         {

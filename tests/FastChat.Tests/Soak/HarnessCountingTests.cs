@@ -10,13 +10,17 @@ namespace FastChat.Tests.Soak;
 /// deliveries show that loss, duplication, reordering and corruption would be counted.</summary>
 public class HarnessCountingTests
 {
-    [Fact]
-    public async Task A_short_throughput_run_against_a_real_server_delivers_everything_once_in_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_short_throughput_run_against_a_real_server_delivers_everything_once_in_order(bool onePerRecord)
     {
         await using var server = await TestServer.StartAsync();
         using var target = ServerUnderTest.Attach($"127.0.0.1:{server.Port}", Environment.ProcessId);
-        var options = SoakOptions.Parse(["throughput", "--pairs", "4", "--seconds", "1", "--window", "8", "--size", "64", "--parallel", "8", "--sources", "2"]);
+        string[] args = ["throughput", "--pairs", "4", "--seconds", "1", "--window", "8", "--size", "64", "--parallel", "8", "--sources", "2"];
+        var options = SoakOptions.Parse(onePerRecord ? [.. args, "--one-per-record"] : args);
         var result = await ThroughputMode.RunAsync(target, options, new LocalSync(Environment.ProcessId));
+        Assert.Equal(onePerRecord ? "one_per_record" : "batched", (string)result["sends"]!);
         Assert.True((long)result["delivered"]! > 0);
         Assert.Equal(0L, (long)result["lost"]!);
         Assert.Equal(0L, (long)result["duplicated"]!);
