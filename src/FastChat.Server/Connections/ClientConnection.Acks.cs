@@ -22,20 +22,12 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     {
         switch (result)
         {
-            case RouteResult.Queued:
-            {
+            case RouteResult.Queued or RouteResult.Pending:
                 var acks = Acks; // first: it starts from the mark as it was before this id
                 _ledger.Accept(_server.Store, _userBytes, messageId);
-                acks.Accepted(messageId); // after every write it covers
+                if (result == RouteResult.Queued) acks.Accepted(messageId); // after every write it covers
+                else acks.Routing(messageId);
                 return true;
-            }
-            case RouteResult.Pending:
-            {
-                var acks = Acks;
-                _ledger.Accept(_server.Store, _userBytes, messageId);
-                acks.Routing(messageId);
-                return true;
-            }
             default:
                 return Refuse(ErrorOf(result), messageId);
         }

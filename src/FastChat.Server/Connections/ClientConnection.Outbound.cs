@@ -106,13 +106,11 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
             }
         }
         int wire;
-        try { wire = EncryptRecords(batch.AsSpan(0, count)); }
+        try { wire = RecordWriter.Seal(_transport!, batch.AsSpan(0, count), _output); }
         finally { ArrayPool<byte>.Shared.Return(batch); }
         _server.Metrics.FramesSent(frames, wire);
         return true;
     }
-
-    private int EncryptRecords(ReadOnlySpan<byte> frames) => RecordWriter.Seal(_transport!, frames, _output);
 
     /// <summary>At close: give the last frames (DISCONNECT) a moment to reach the socket.</summary>
     private async Task DrainOutboundAsync(TimeSpan timeout)

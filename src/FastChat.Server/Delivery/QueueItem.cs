@@ -70,6 +70,25 @@ internal static class QueueItem
         return value.Length >= offset + 8 ? BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(offset)) : null;
     }
 
+    /// <summary>
+    /// Writes a DELIVER frame (seq 0) into <paramref name="frame"/> and marks it inline; returns the
+    /// item value, <c>frame[TagOffset..]</c>. The frame becomes sendable once its seq is written.
+    /// </summary>
+    public static Span<byte> WriteInline(Span<byte> frame, DeliveryKind kind, ulong messageId, long timeMs, ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
+    {
+        int length = MessageFrames.WriteDeliver(frame, 0, kind, messageId, timeMs, peer, payload);
+        frame[TagOffset] = Inline;
+        return frame[TagOffset..length];
+    }
+
+    /// <summary>Sets the entry's time in a frame from <see cref="WriteInline"/>.</summary>
+    public static void SetTime(Span<byte> frame, long timeMs) =>
+        BinaryPrimitives.WriteInt64BigEndian(frame[(ProtocolLimits.FrameHeaderLength + 8 + TimeOffsetInEntry)..], timeMs);
+
+    /// <summary>Makes a frame from <see cref="WriteInline"/> sendable (over the tag, once the value is stored).</summary>
+    public static void SetSequence(Span<byte> frame, ulong sequence) =>
+        BinaryPrimitives.WriteUInt64BigEndian(frame[ProtocolLimits.FrameHeaderLength..], sequence);
+
     /// <summary>A shared reference's value: the tag and the key of the <c>S|…</c> record.</summary>
     public static int WriteReference(Span<byte> destination, ReadOnlySpan<byte> sharedKey)
     {

@@ -62,6 +62,44 @@ internal sealed class UserQueues
         byte[] frame = ArrayPool<byte>.Shared.Rent(frameLength);
         try
         {
+            var span = frame.AsSpan(0, frameLength);
+            var value = QueueItem.WriteInline(span, kind, messageId, 0, peer, payload); // time stamped under the lock
+            return Append(recipient, value, span, peerName);
+        }
+        finally { ArrayPool<byte>.Shared.Return(frame); }
+    }
+
+    /// <summary>
+    /// Stores an entry once under <paramref name="sharedKey"/> (from <see cref="StoreKeys.SharedKey"/>)
+    /// for <see cref="EnqueueShared"/> to reference from many queues. Removing it once every
+    /// reference is acknowledged belongs to its writer (the coming group fan-out).
+    /// </summary>
+    public void StoreShared(ReadOnlySpan<byte> sharedKey, DeliveryKind kind, ulong messageId, ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
+    {
+        int frameLength = MessageFrames.DeliverLength(peer.Length, payload.Length);
+        byte[] frame = ArrayPool<byte>.Shared.Rent(frameLength);
+        _store.Upsert(sharedKey, QueueItem.WriteInline(frame.AsSpan(0, frameLength), kind, messageId, NowMs, peer, payload));
+        ArrayPool<byte>.Shared.Return(frame);
+        _commit.MarkDirty();
+    }
+
+    /// <summary>Appends a reference to a shared entry to <paramref name="recipient"/>'s queue and pushes it if they are connected.</summary>
+    public EnqueueStatus EnqueueShared(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sharedKey)
+    {
+        Span<byte> reference = stackalloc byte[1 + StoreKeys.MaxLength];
+        return Append(recipient, reference[..QueueItem.WriteReference(reference, sharedKey)], default, null);
+    }
+
+    /// <summary>
+    /// Appends one item value under the recipient's stripe lock: quota (trimming expired entries of
+    /// an offline user first), the item, the queue head, then a push if they are connected.
+    /// <paramref name="fresh"/>, when given, is the item's DELIVER frame from <see cref="QueueItem.WriteInline"/>:
+    /// its seq is set here and it is pushed without being read back from the store.
+    /// </summary>
+    private EnqueueStatus Append(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> value, Span<byte> fresh, string? freshPeer)
+    {
+        try
+        {
             lock (StripeOf(recipient))
             {
                 var target = _directory.Find(recipient);
@@ -74,14 +112,10 @@ internal sealed class UserQueues
                 if (tail - head >= (ulong)_quota) return EnqueueStatus.QueueFull;
 
                 ulong sequence = tail;
-                var span = frame.AsSpan(0, frameLength);
-                MessageFrames.WriteDeliver(span, sequence, kind, messageId, NowMs, peer, payload);
-                // Stored as tag + entry (no seq: the bytes do not depend on the queue), then the
-                // frame's seq is written back over the tag for the live push.
-                span[QueueItem.TagOffset] = QueueItem.Inline;
+                // Under the lock, so entry times follow queue order (TrimExpired stops at the first live one).
+                if (!fresh.IsEmpty) QueueItem.SetTime(fresh, NowMs);
                 Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], span[QueueItem.TagOffset..]);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(span[ProtocolLimits.FrameHeaderLength..], sequence);
+                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], value);
                 tail++;
                 WriteMeta(recipient, head, tail);
 
@@ -91,52 +125,13 @@ internal sealed class UserQueues
                     return EnqueueStatus.Queued;
                 }
                 queue.Tail = tail;
-                Pump(target!, queue, recipient, sequence, span, peerName);
-                return EnqueueStatus.Queued;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-            _commit.MarkDirty();
-        }
-    }
-
-    /// <summary>
-    /// Stores an entry once under <paramref name="sharedKey"/> (from <see cref="StoreKeys.SharedKey"/>)
-    /// for <see cref="EnqueueShared"/> to reference from many queues. Removing it once every
-    /// reference is acknowledged belongs to its writer (the coming group fan-out).
-    /// </summary>
-    public void StoreShared(ReadOnlySpan<byte> sharedKey, DeliveryKind kind, ulong messageId, ReadOnlySpan<byte> peer, ReadOnlySpan<byte> payload)
-    {
-        int frameLength = MessageFrames.DeliverLength(peer.Length, payload.Length);
-        byte[] frame = ArrayPool<byte>.Shared.Rent(frameLength);
-        MessageFrames.WriteDeliver(frame, 0, kind, messageId, NowMs, peer, payload);
-        frame[QueueItem.TagOffset] = QueueItem.Inline;
-        _store.Upsert(sharedKey, frame.AsSpan(QueueItem.TagOffset, frameLength - QueueItem.TagOffset));
-        ArrayPool<byte>.Shared.Return(frame);
-        _commit.MarkDirty();
-    }
-
-    /// <summary>Appends a reference to a shared entry to <paramref name="recipient"/>'s queue and pushes it if they are connected.</summary>
-    public EnqueueStatus EnqueueShared(ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> sharedKey)
-    {
-        Span<byte> reference = stackalloc byte[1 + StoreKeys.MaxLength];
-        reference = reference[..QueueItem.WriteReference(reference, sharedKey)];
-        try
-        {
-            lock (StripeOf(recipient))
-            {
-                var target = _directory.Find(recipient);
-                var queue = target?.Queue;
-                var (head, tail) = queue is not null ? (queue.Head, queue.Tail) : ReadMeta(recipient);
-                if (tail - head >= (ulong)_quota) return EnqueueStatus.QueueFull;
-                Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, tail)], reference);
-                WriteMeta(recipient, head, tail + 1);
-                if (queue is null) return EnqueueStatus.Queued;
-                queue.Tail = tail + 1;
-                Pump(target!, queue, recipient, ulong.MaxValue, default, null);
+                if (fresh.IsEmpty)
+                {
+                    Pump(target!, queue, recipient, ulong.MaxValue, default, null);
+                    return EnqueueStatus.Queued;
+                }
+                QueueItem.SetSequence(fresh, sequence); // the value is stored: its tag byte may go
+                Pump(target!, queue, recipient, sequence, fresh, freshPeer);
                 return EnqueueStatus.Queued;
             }
         }
