@@ -15,6 +15,9 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     private SenderLedger _ledger;   // read-loop thread only
     private AckTracker? _acks;
 
+    /// <summary>What the ledger's refusal list changes under: the connection's monitor (no object of its own).</summary>
+    private object LedgerGate => this;
+
     private AckTracker Acks => _acks ??= new AckTracker(_server.Commit, this, _ledger.HighWater);
 
     /// <summary>The router's answer for a SEND or READ with <paramref name="messageId"/> (above the high-water mark).</summary>
@@ -24,7 +27,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
         {
             case RouteResult.Queued or RouteResult.Pending:
                 var acks = Acks; // first: it starts from the mark as it was before this id
-                _ledger.Accept(_server.Store, _userBytes, messageId);
+                _ledger.Accept(_server.Store, _userBytes, messageId, LedgerGate);
                 if (result == RouteResult.Queued) acks.Accepted(messageId); // after every write it covers
                 else acks.Routing(messageId);
                 return true;
@@ -36,14 +39,16 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     /// <summary>A pending route finished (a peer confirmed or refused); may come from any thread.</summary>
     public void OnRouted(ulong token, RouteResult result)
     {
-        if (result != RouteResult.Queued) WriteError(ErrorOf(result), token, MessageOf(result));
+        // A late refusal is remembered like any other (a retry gets its ERROR again), and its ERROR
+        // is written before the tracker may send an ack that passes over it.
+        if (result != RouteResult.Queued) Refuse(ErrorOf(result), token);
         Acks.Routed(token, accepted: result == RouteResult.Queued);
     }
 
     /// <summary>An id at or below the high-water mark: refused before, or accepted and acknowledged again.</summary>
     private bool Retried(ulong messageId)
     {
-        if (_ledger.TryGetRefusal(_server.Store, _userBytes, messageId, out var code)) return WriteError(code, messageId, "this message was refused before");
+        if (_ledger.TryGetRefusal(_server.Store, _userBytes, messageId, LedgerGate, out var code)) return WriteError(code, messageId, "this message was refused before");
         Acks.Reacknowledge();
         return true;
     }
@@ -51,7 +56,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     /// <summary>Refuses one message for good: ERROR now, and remembered for a retry of the same id.</summary>
     private bool Refuse(ErrorCode code, ulong messageId, string? message = null)
     {
-        _ledger.Refuse(_server.Store, _userBytes, messageId, code);
+        _ledger.Refuse(_server.Store, _userBytes, messageId, code, LedgerGate);
         return WriteError(code, messageId, message ?? MessageOf(code));
     }
 

@@ -9,7 +9,9 @@ namespace FastChat.Server.Sessions;
 /// the high-water mark <c>H|user</c> (the highest id accepted: retries at or below it are not
 /// queued again) and the last <see cref="Remembered"/> refusals <c>R|user</c> (a retry of a
 /// refused id gets the same ERROR again, never a cumulative ack that covers it). Inline in the
-/// session (a struct), read-loop thread only; an idle session holds no refusal list.
+/// session (a struct). The high-water mark is the read loop's alone; the refusal list also changes
+/// when a route answers later on another thread, so it changes only under the owner's
+/// <c>gate</c> (the hot path takes it only while the list is not empty). An idle session holds no list.
 /// </summary>
 internal struct SenderLedger
 {
@@ -29,20 +31,23 @@ internal struct SenderLedger
     }
 
     /// <summary>Accepts <paramref name="messageId"/> (above the mark): the mark moves, a stale refusal of it goes.</summary>
-    public void Accept(FasterStore store, ReadOnlySpan<byte> user, ulong messageId)
+    public void Accept(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, object gate)
     {
         HighWater = messageId;
-        if (Refusals(store, user).Length > 0) Forget(store, user, messageId);
+        if (Volatile.Read(ref _refusals) is not { Length: 0 })
+            lock (gate)
+                if (Refusals(store, user).Length > 0) Forget(store, user, messageId);
         Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
         Span<byte> value = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);
         store.Upsert(key[..StoreKeys.HighWaterKey(key, user)], value);
     }
 
-    public bool TryGetRefusal(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, out ErrorCode code)
+    public bool TryGetRefusal(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, object gate, out ErrorCode code)
     {
         code = ErrorCode.None;
-        var list = Refusals(store, user);
+        byte[] list;
+        lock (gate) list = Refusals(store, user); // lists are replaced, never changed in place
         for (int i = 0; i + EntryLength <= list.Length; i += EntryLength)
         {
             if (BinaryPrimitives.ReadUInt64BigEndian(list.AsSpan(i)) != messageId) continue;
@@ -52,8 +57,13 @@ internal struct SenderLedger
         return false;
     }
 
-    /// <summary>Remembers a refusal durably (refusals are rare; one small write each).</summary>
-    public void Refuse(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, ErrorCode code)
+    /// <summary>Remembers a refusal durably (refusals are rare; one small write each). Any thread.</summary>
+    public void Refuse(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, ErrorCode code, object gate)
+    {
+        lock (gate) RefuseLocked(store, user, messageId, code);
+    }
+
+    private void RefuseLocked(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, ErrorCode code)
     {
         var old = Refusals(store, user);
         int keep = Math.Min(old.Length, (Remembered - 1) * EntryLength);
@@ -80,12 +90,12 @@ internal struct SenderLedger
 
     private void Store(FasterStore store, ReadOnlySpan<byte> user, byte[] list)
     {
-        _refusals = list;
+        Volatile.Write(ref _refusals, list);
         Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
         store.Upsert(key[..StoreKeys.RejectedKey(key, user)], list);
     }
 
-    /// <summary>The refusal list (one store read per session, then cached).</summary>
+    /// <summary>The refusal list (one store read per session, then cached); under the gate.</summary>
     private byte[] Refusals(FasterStore store, ReadOnlySpan<byte> user)
     {
         if (_refusals is not null) return _refusals;

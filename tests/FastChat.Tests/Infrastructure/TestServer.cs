@@ -25,7 +25,9 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <param name="time">A fake clock for the connections' timeouts (the store's group commit keeps real time).</param>
-    public static async Task<TestServer> StartAsync(Action<FastChatOptions>? configure = null, string? dataDirectory = null, TimeProvider? time = null)
+    /// <param name="configureServices">Replace server services (a router that answers later, say).</param>
+    public static async Task<TestServer> StartAsync(Action<FastChatOptions>? configure = null, string? dataDirectory = null, TimeProvider? time = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         dataDirectory ??= owned!.Path;
@@ -36,7 +38,11 @@ public sealed class TestServer : IAsyncDisposable
             options.DataDirectory = dataDirectory;
             options.OpenRegistration = true;
             configure?.Invoke(options);
-        }, services => { if (time is not null) services.AddSingleton(time); });
+        }, services =>
+        {
+            if (time is not null) services.AddSingleton(time);
+            configureServices?.Invoke(services);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         int port = new Uri(address.Replace("[::]", "localhost")).Port;
