@@ -60,7 +60,7 @@ public class OfflineQueueBenchmarks
         public int Delivered;
         public string UserName => "carol";
         public QueueState? Queue { get; set; }
-        public bool TryDeliver(ReadOnlySpan<byte> frame) { Delivered++; return true; }
+        public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Delivered++; return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
     }

@@ -67,6 +67,13 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
         TryWrite(frame);
     }
 
+    /// <summary>Receipts held for an ack that this commit did not bring go now.</summary>
+    public void CommitPassed()
+    {
+        lock (OutLock)
+            if (_out.Count > 0 && !_out.Closed) ScheduleFlushLocked();
+    }
+
     private static ErrorCode ErrorOf(RouteResult result) => result switch
     {
         RouteResult.UnknownRecipient => ErrorCode.UnknownRecipient,

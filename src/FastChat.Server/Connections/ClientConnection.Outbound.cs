@@ -19,16 +19,24 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// <summary>Benchmarks only: no flush work item; the benchmark calls <see cref="FlushInline"/>.</summary>
     internal bool InlineFlushForBenchmark;
 
-    public bool TryDeliver(ReadOnlySpan<byte> frame) => TryWrite(frame);
+    /// <summary>
+    /// A receipt (✓✓, read) waits while this session's ✓ waits for a group commit, and goes in
+    /// the same record as that SERVER_ACK (or at that commit): one record and one send() for
+    /// both, at the cost of at most one commit interval of receipt latency. Messages go at once.
+    /// </summary>
+    public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) =>
+        TryWrite(frame, holdForAck: kind != DeliveryKind.Message && _acks is { AwaitingCommit: true });
 
     /// <summary>Queues a frame for sending; false when the connection is closing or overflowed.</summary>
-    private bool TryWrite(ReadOnlySpan<byte> frame)
+    private bool TryWrite(ReadOnlySpan<byte> frame, bool holdForAck = false)
     {
         bool overflow = false;
         lock (OutLock)
         {
             if (_out.Closed) return false;
             if (_out.Count + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
+            // Checked under the lock: the tracker reports to CommitPassed or SendServerAck after it stops waiting.
+            else if (holdForAck && _acks!.AwaitingCommit) _out.Append(frame);
             else Append(frame);
         }
         if (!overflow) return true;
@@ -51,6 +59,12 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     private void Append(ReadOnlySpan<byte> frame)
     {
         _out.Append(frame);
+        ScheduleFlushLocked();
+    }
+
+    /// <summary>Under <see cref="OutLock"/>: makes sure a flush will send what is buffered.</summary>
+    private void ScheduleFlushLocked()
+    {
         if (_out.FlushScheduled || InlineFlushForBenchmark) return;
         _out.FlushScheduled = true;
         _server.Scheduler.Schedule(this); // epoll: after the loop's batch, on its thread; else the thread pool

@@ -1,3 +1,5 @@
+using FastChat.Protocol.Frames;
+
 namespace FastChat.Server.Delivery;
 
 /// <summary>A connected, authenticated user as the delivery layer sees it.</summary>
@@ -8,8 +10,12 @@ internal interface IDeliveryTarget
     /// <summary>The queue cursor, set by <see cref="UserQueues.Attach"/>; guarded by the user's stripe lock.</summary>
     QueueState? Queue { get; set; }
 
-    /// <summary>Appends a frame to the outbound buffer; false when the connection is closing or overflowed.</summary>
-    bool TryDeliver(ReadOnlySpan<byte> frame);
+    /// <summary>
+    /// Appends a DELIVER frame of <paramref name="kind"/> to the outbound buffer; false when the
+    /// connection is closing or overflowed. The target may send a receipt a little later, with
+    /// a record it is about to send anyway.
+    /// </summary>
+    bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind);
 
     /// <summary>Attached as the user's live connection, before the backlog is pushed.</summary>
     void OnAttached(long queued);

@@ -254,7 +254,7 @@ internal sealed class UserQueues
 
                 string? peer = sequence == freshSequence ? freshPeer : null;
                 peer ??= view.Kind == DeliveryKind.Message ? Encoding.ASCII.GetString(view.Peer) : null;
-                if (!target.TryDeliver(frame)) return; // the connection is closing; its entries stay queued
+                if (!target.TryDeliver(frame, view.Kind)) return; // the connection is closing; its entries stay queued
                 queue.Push(new InFlightEntry { Kind = view.Kind, MessageId = view.MessageId, Peer = peer, Bytes = frame.Length });
                 queue.NextToSend++;
             }

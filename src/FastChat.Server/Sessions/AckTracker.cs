@@ -7,6 +7,9 @@ namespace FastChat.Server.Sessions;
 internal interface IAckSink
 {
     void SendServerAck(ulong upTo);
+
+    /// <summary>A commit the tracker waited for passed without a new ack (frames held for the ack may go now).</summary>
+    void CommitPassed();
 }
 
 /// <summary>
@@ -34,6 +37,12 @@ internal sealed class AckTracker : ICommitWaiter
     private ulong _acked;            // the last SERVER_ACK's id (or the durable high-water mark at login)
     private long _forceEpoch;        // a retry asked for the ack again once this epoch is durable
     private bool _enlisted;
+
+    /// <summary>
+    /// True while the tracker waits for a group commit; until it is told, it will either send an
+    /// ack or report <see cref="IAckSink.CommitPassed"/>. Any thread.
+    /// </summary>
+    public bool AwaitingCommit => Volatile.Read(ref _enlisted);
 
     public AckTracker(GroupCommit commit, IAckSink sink, ulong alreadyAcked)
     {
@@ -95,11 +104,12 @@ internal sealed class AckTracker : ICommitWaiter
         ulong send;
         lock (Lock)
         {
-            _enlisted = false;
+            Volatile.Write(ref _enlisted, false);
             send = AdvanceLocked(durableEpoch);
             if (_forceEpoch != 0 || HasCommittingLocked()) EnlistLocked();
         }
         if (send != 0) _sink.SendServerAck(send);
+        else _sink.CommitPassed();
     }
 
     /// <summary>Drops the finished prefix; returns the id to acknowledge now, or 0.</summary>
@@ -139,7 +149,7 @@ internal sealed class AckTracker : ICommitWaiter
     private void EnlistLocked()
     {
         if (_enlisted) return;
-        _enlisted = true;
+        Volatile.Write(ref _enlisted, true);
         _commit.Enlist(this);
     }
 

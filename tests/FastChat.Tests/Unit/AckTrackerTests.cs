@@ -11,6 +11,24 @@ public class AckTrackerTests
     {
         public readonly ConcurrentQueue<ulong> Acks = new();
         public void SendServerAck(ulong upTo) => Acks.Enqueue(upTo);
+        public int Passed;
+        public void CommitPassed() => Interlocked.Increment(ref Passed);
+    }
+
+    [Fact]
+    public async Task A_tracker_waiting_for_a_commit_reports_when_it_stops_waiting()
+    {
+        using var fixture = new StoreFixture();
+        var sink = new Sink();
+        var tracker = new AckTracker(fixture.Commit, sink, alreadyAcked: 0);
+        Assert.False(tracker.AwaitingCommit);
+        tracker.Accepted(1);
+        await Eventually.TrueAsync(() => sink.Acks.Contains(1UL));
+        await Eventually.TrueAsync(() => !tracker.AwaitingCommit, because: "still waiting after its ack");
+        // A retry asks again: the same ack once more, and again nothing left to wait for.
+        tracker.Reacknowledge();
+        await Eventually.TrueAsync(() => sink.Acks.Count == 2);
+        await Eventually.TrueAsync(() => !tracker.AwaitingCommit, because: "still waiting after the repeated ack");
     }
 
     [Fact]

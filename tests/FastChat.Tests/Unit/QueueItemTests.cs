@@ -13,7 +13,7 @@ public class QueueItemTests
         public readonly List<byte[]> Frames = new();
         public string UserName => user;
         public QueueState? Queue { get; set; }
-        public bool TryDeliver(ReadOnlySpan<byte> frame) { Frames.Add(frame.ToArray()); return true; }
+        public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Frames.Add(frame.ToArray()); return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
     }
