@@ -23,7 +23,7 @@ internal sealed class KvIndex : IDisposable
         _log = Devices.CreateLogDevice(Path.Combine(directory, "hlog.log"), preallocateFile: false, deleteOnClose: true);
         int memoryBits = Math.Max(24, (int)Math.Floor(Math.Log2(memoryMegabytes * 1024.0 * 1024.0)));
         _kv = new FasterKV<SpanByte, SpanByte>(1L << 20,
-            new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 22 });
+            new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 20 });
         _sessions = new SessionPool(_kv, Math.Max(4, 2 * Environment.ProcessorCount));
     }
 

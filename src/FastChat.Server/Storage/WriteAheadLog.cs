@@ -23,18 +23,36 @@ internal sealed class WriteAheadLog : IDisposable
     private readonly FasterLog _log;
     private readonly IDevice _device;
 
+    // 1 MiB pages: FASTER fills a page when it starts one, so the page size is resident memory from
+    // the first write. Logs written before this file existed used 4 MiB pages, and a log must be
+    // read with the page size it was written with (an entry never spans a page).
+    private const int PageSizeBits = 20;
+    private const int LegacyPageSizeBits = 22;
+    private const string PageSizeFile = "page-size-bits";
+
     public WriteAheadLog(string directory)
     {
         Directory.CreateDirectory(directory);
+        int pageBits = PageBitsOf(directory);
         _device = Devices.CreateLogDevice(Path.Combine(directory, "wal.log"), preallocateFile: false);
         _log = new FasterLog(new FasterLogSettings
         {
             LogDevice = _device,
             LogCommitDir = Path.Combine(directory, "commits"),
-            PageSizeBits = 22,
+            PageSizeBits = pageBits,
             MemorySizeBits = 26,
             SegmentSizeBits = 30,
         });
+    }
+
+    /// <summary>The page size this directory's log was written with (recorded for a new log).</summary>
+    private static int PageBitsOf(string directory)
+    {
+        var file = Path.Combine(directory, PageSizeFile);
+        if (File.Exists(file)) return int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        if (Directory.EnumerateFiles(directory, "wal.log*").Any()) return LegacyPageSizeBits;
+        File.WriteAllText(file, PageSizeBits.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return PageSizeBits;
     }
 
     public long BeginAddress => _log.BeginAddress;

@@ -98,4 +98,29 @@ public class StoreBatchTests
             }
         }
     }
+
+    [Fact]
+    public async Task A_log_written_by_an_older_version_is_read_with_its_page_size_and_record_format()
+    {
+        using var directory = new TempDirectory();
+        var wal = Path.Combine(directory.Path, "wal");
+        Directory.CreateDirectory(wal);
+        // What versions before batch coalescing wrote: 4 MiB pages, one operation per entry.
+        using (var device = FASTER.core.Devices.CreateLogDevice(Path.Combine(wal, "wal.log"), preallocateFile: false))
+        using (var log = new FASTER.core.FasterLog(new FASTER.core.FasterLogSettings
+               { LogDevice = device, LogCommitDir = Path.Combine(wal, "commits"), PageSizeBits = 22, MemorySizeBits = 26, SegmentSizeBits = 30 }))
+        {
+            var filler = new byte[300_000]; // entries that cross 1 MiB boundaries of the newer page size
+            for (int i = 0; i < 8; i++) log.Enqueue([(byte)WalOp.Upsert, 3, (byte)'F', (byte)'|', (byte)('0' + i), .. filler]);
+            log.Enqueue([(byte)WalOp.Upsert, 3, (byte)'K', (byte)'|', (byte)'1', (byte)'v']);
+            log.Enqueue([(byte)WalOp.Delete, 3, (byte)'F', (byte)'|', (byte)'0']);
+            await log.CommitAsync();
+        }
+        using var store = Open(directory);
+        Assert.Equal(10, store.RecoveredRecords);
+        Assert.Equal("v", ReadString(store, "K|1"u8));
+        Assert.Null(store.Read("F|0"u8));
+        Assert.Equal(300_000, store.Read("F|7"u8)!.Length);
+        Assert.False(File.Exists(Path.Combine(wal, "page-size-bits")));
+    }
 }
