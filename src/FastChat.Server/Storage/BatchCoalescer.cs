@@ -14,8 +14,8 @@ internal sealed class BatchCoalescer
     private int[] _offsets = new int[128];
     private int[] _firstOf = new int[128]; // per op: index of the first op on the same key
     private int[] _lastOf = new int[128];  // per first op: index of the last op on that key
-    private byte[] _entry = new byte[EntryLimit];
-    private int _entryLength;
+    private byte[] _entry = NewEntry(EntryLimit);
+    private int _entryLength = 1; // byte 0 is the entry's tag
 
     /// <summary>Operations read and operations written by the last batch (for metrics and tests).</summary>
     public long Staged { get; private set; }
@@ -42,8 +42,15 @@ internal sealed class BatchCoalescer
     /// <summary>Writes the last partly filled entry.</summary>
     public void Finish(WriteAheadLog wal)
     {
-        if (_entryLength > 0) wal.AppendPacked(_entry.AsSpan(0, _entryLength));
-        _entryLength = 0;
+        if (_entryLength > 1) wal.AppendPacked(_entry.AsSpan(0, _entryLength));
+        _entryLength = 1;
+    }
+
+    private static byte[] NewEntry(int length)
+    {
+        var entry = new byte[length];
+        entry[0] = (byte)WalOp.Packed;
+        return entry;
     }
 
     private void Emit(StagedOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteAheadLog wal)
@@ -52,7 +59,7 @@ internal sealed class BatchCoalescer
         if (_entryLength + length > _entry.Length)
         {
             Finish(wal);
-            if (length > _entry.Length) _entry = new byte[length];
+            if (1 + length > _entry.Length) _entry = NewEntry(1 + length);
         }
         _entryLength += StagedOps.Write(_entry.AsSpan(_entryLength), op, key, value);
         Written++;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Storage;
@@ -23,7 +22,7 @@ internal sealed class FasterStore : IDisposable
     private readonly WriteAheadLog _wal;
     private readonly ILogger _logger;
     private readonly BatchCoalescer _coalescer = new();        // the committer's
-    private readonly List<(byte[] Buffer, int Length)> _cut = new(); // the committer's
+    private readonly List<WriteStripe> _cut = new();               // the committer's: stripes with a batch taken
     private readonly SemaphoreSlim _flushGate = new(1, 1);      // a batch's log entries are appended without a rewrite's mark between them
     private int _disposed;
 
@@ -88,10 +87,7 @@ internal sealed class FasterStore : IDisposable
             for (; entered < _stripes.Length; entered++) Monitor.Enter(_stripes[entered]);
             closeEpoch();
             foreach (var stripe in _stripes)
-            {
-                var (buffer, length) = stripe.Take();
-                if (buffer is not null) _cut.Add((buffer, length));
-            }
+                if (stripe.Swap()) _cut.Add(stripe);
         }
         finally
         {
@@ -106,11 +102,7 @@ internal sealed class FasterStore : IDisposable
         try
         {
             _coalescer.Reset();
-            foreach (var (buffer, length) in _cut)
-            {
-                _coalescer.Coalesce(buffer.AsSpan(0, length), _wal);
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            foreach (var stripe in _cut) _coalescer.Coalesce(stripe.Taken, _wal);
             _cut.Clear();
             _coalescer.Finish(_wal);
             LastBatch = (_coalescer.Staged, _coalescer.Written);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using FASTER.core;
 
 namespace FastChat.Server.Storage;
@@ -64,14 +63,11 @@ internal sealed class WriteAheadLog : IDisposable
     /// <summary>Bytes one operation takes inside a packed entry.</summary>
     public static long OperationLength(int keyLength, int valueLength) => StagedOps.HeaderLength + keyLength + valueLength;
 
-    /// <summary>Appends one entry of packed operations (<see cref="StagedOps"/> format, Upsert and Delete only).</summary>
-    public void AppendPacked(ReadOnlySpan<byte> ops)
+    /// <summary>Appends one entry of packed operations: <see cref="WalOp.Packed"/>, then operations in <see cref="StagedOps"/> format (Upsert and Delete only).</summary>
+    public void AppendPacked(ReadOnlySpan<byte> entry)
     {
-        byte[] entry = ArrayPool<byte>.Shared.Rent(1 + ops.Length);
-        entry[0] = (byte)WalOp.Packed;
-        ops.CopyTo(entry.AsSpan(1));
-        _log.Enqueue(entry.AsSpan(0, 1 + ops.Length));
-        ArrayPool<byte>.Shared.Return(entry);
+        if (entry.IsEmpty || entry[0] != (byte)WalOp.Packed) throw new ArgumentException("not a packed entry", nameof(entry));
+        _log.Enqueue(entry);
     }
 
     /// <summary>Durable once this completes: everything appended before the call.</summary>

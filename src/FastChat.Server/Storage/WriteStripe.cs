@@ -7,12 +7,15 @@ namespace FastChat.Server.Storage;
 /// One of the store's key stripes: the lock every write to its keys takes, and the writes made
 /// under it since the last cut, in order, as packed operations (<see cref="StagedOps"/>). The
 /// group commit takes every stripe's writes at once (<see cref="FasterStore.Cut"/>), so a batch is
-/// a consistent cut of the whole store.
+/// a consistent cut of the whole store. Two buffers, swapped at the cut: writers fill one while
+/// the committer writes out the other, and neither goes back to a pool (no allocation per batch).
 /// </summary>
 internal sealed class WriteStripe
 {
     private byte[]? _buffer; // guarded by this
     private int _length;
+    private byte[]? _taken;  // the committer's, from one cut to the next
+    private int _takenLength;
 
     /// <summary>Appends one operation; under this stripe's lock.</summary>
     public void Stage(StagedOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
@@ -22,14 +25,17 @@ internal sealed class WriteStripe
         _length += StagedOps.Write(_buffer.AsSpan(_length), op, key, value);
     }
 
-    /// <summary>Takes what was staged (null when nothing); under this stripe's lock.</summary>
-    public (byte[]? Buffer, int Length) Take()
+    /// <summary>The cut, under this stripe's lock: what was staged becomes <see cref="Taken"/>; false when nothing was.</summary>
+    public bool Swap()
     {
-        var taken = (_buffer, _length);
-        _buffer = null;
-        _length = 0;
-        return taken;
+        if (_length == 0) return false;
+        (_buffer, _taken) = (_taken, _buffer);
+        (_takenLength, _length) = (_length, 0);
+        return true;
     }
+
+    /// <summary>The operations of the last cut; the committer reads them without the lock (writers never touch them).</summary>
+    public ReadOnlySpan<byte> Taken => _taken.AsSpan(0, _takenLength);
 
     private void Grow(int need)
     {
