@@ -13,10 +13,8 @@ namespace FastChat.Benchmarks;
 /// of 32 SENDs to bob (route, durable enqueue in FASTER, push into bob's outbound, enlist for the
 /// group commit ack); bob acknowledges them (delete, delivered receipts queued and pushed to alice);
 /// alice acknowledges the receipts. Outbound records are encrypted into the pipes on this thread,
-/// so the time includes them. Per operation = per message. Group commits run every millisecond on
-/// their own thread, as in the server: their time is not in the figure, their allocations are
-/// (process-wide count). (Until issue 8 there was also a case without commits: writes now wait in
-/// the store's stripes for the commit to take them, so a store without commits only grows.)
+/// so the time includes them. Per operation = per message. Group commits run on their own thread,
+/// as in the server: their time is not in the figure, their allocations are (process-wide count).
 /// </summary>
 public class DispatchBenchmarks
 {
@@ -33,6 +31,12 @@ public class DispatchBenchmarks
     private CancellationTokenSource _stop = null!;
     private readonly PooledMemoryPool _pool = new();
 
+    /// <summary>
+    /// Off: frame decode and dispatch alone (commits never run; the ✓ is not sent). On: a group
+    /// commit every millisecond, as the server runs, with its cost spread over the messages.
+    /// </summary>
+    [Params(false, true)] public bool GroupCommit;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -40,7 +44,7 @@ public class DispatchBenchmarks
         {
             o.MaxFramesPerSecond = 100_000_000; // the benchmark is one very fast client
             o.FrameBurst = 100_000_000;
-            o.CommitIntervalMicroseconds = 1000;
+            o.CommitIntervalMicroseconds = GroupCommit ? 1000 : 100_000_000;
         });
         var server = _host.App.Services.GetRequiredService<ServerContext>();
         _stop = new CancellationTokenSource();
@@ -93,9 +97,9 @@ public class DispatchBenchmarks
     /// `-- alloc-probe`: bytes allocated on this thread by each step of one round, after warm-up,
     /// to find what allocates when the benchmark's Allocated column is not zero.
     /// </summary>
-    public static void AllocationProbe()
+    public static void AllocationProbe(bool groupCommit)
     {
-        var bench = new DispatchBenchmarks();
+        var bench = new DispatchBenchmarks { GroupCommit = groupCommit };
         bench.Setup();
         for (int i = 0; i < 20000; i++) bench.SendDeliverAckReceipt();
         var store = bench._host.App.Services.GetRequiredService<FastChat.Server.Storage.FasterStore>();

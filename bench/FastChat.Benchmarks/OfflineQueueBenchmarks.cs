@@ -41,8 +41,7 @@ public class OfflineQueueBenchmarks
     {
         for (int i = 0; i < Batch; i++)
             _queues.Enqueue("carol"u8, DeliveryKind.Message, _nextId++, "alice"u8, "alice", _payload);
-        _store.Cut(static () => { }); // the group commit's two steps, here (its own loop waits 100 s)
-        _store.CommitCutAsync().AsTask().GetAwaiter().GetResult();
+        _store.CommitAsync().AsTask().GetAwaiter().GetResult();
 
         _carol.Delivered = 0;
         _queues.Attach(_carol);

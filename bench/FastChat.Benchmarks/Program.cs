@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 // Results (markdown + JSON) land in bench/results/.
 if (args is ["alloc-probe", ..])
 {
-    FastChat.Benchmarks.DispatchBenchmarks.AllocationProbe();
+    FastChat.Benchmarks.DispatchBenchmarks.AllocationProbe(groupCommit: args.Contains("--commit"));
     return;
 }
 var resultsDir = Path.Combine(FindRepoRoot(), "bench", "results");

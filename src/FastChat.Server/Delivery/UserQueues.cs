@@ -115,7 +115,7 @@ internal sealed class UserQueues
                 // Under the lock, so entry times follow queue order (TrimExpired stops at the first live one).
                 if (!fresh.IsEmpty) QueueItem.SetTime(fresh, NowMs);
                 Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
-                _store.Insert(key[..StoreKeys.ItemKey(key, recipient, sequence)], value); // a new sequence: never stored before
+                _store.Upsert(key[..StoreKeys.ItemKey(key, recipient, sequence)], value);
                 tail++;
                 WriteMeta(recipient, head, tail);
 

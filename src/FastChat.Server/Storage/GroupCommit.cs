@@ -18,11 +18,10 @@ internal interface ICommitWaiter
 
 /// <summary>
 /// Group commit by epochs. A writer finishes its store write, reads <see cref="OpenEpoch"/> (the
-/// commit that will cover that write) and enlists. The loop closes the open epoch inside the
-/// store's cut (every stripe locked, so every write is before it or after it), writes and commits
-/// the cut batch — which holds every write completed before the epoch closed — and tells the
-/// enlisted waiters which epoch is durable. Waiters keep their own state under their own locks;
-/// enlisting is lock-free. Nothing is acknowledged early.
+/// commit that will cover that write) and enlists. The loop closes the open epoch, commits the
+/// write-ahead log once — which covers every write completed before the epoch closed — and tells
+/// the enlisted waiters which epoch is durable. Waiters keep their own state under their own
+/// locks; enlisting is lock-free. Nothing is acknowledged early.
 /// </summary>
 internal sealed class GroupCommit : IDisposable
 {
@@ -39,8 +38,6 @@ internal sealed class GroupCommit : IDisposable
     private long _durableEpoch;
     private int _dirty;
     private int _signalled;
-    private long _closing;
-    private readonly Action _closeEpoch;
 
     public GroupCommit(FasterStore store, FastChatMetrics metrics, ILogger<GroupCommit> logger, TimeSpan interval)
     {
@@ -48,7 +45,6 @@ internal sealed class GroupCommit : IDisposable
         _metrics = metrics;
         _logger = logger;
         _interval = interval;
-        _closeEpoch = () => _closing = Interlocked.Increment(ref _openEpoch) - 1;
         _loop = Task.Run(RunAsync);
     }
 
@@ -102,14 +98,13 @@ internal sealed class GroupCommit : IDisposable
     {
         if (Volatile.Read(ref _dirty) == 0 && _waiters.IsEmpty) return;
         Volatile.Write(ref _dirty, 0);
-        // Close the epoch with every stripe locked: every write whose writer read this epoch is in the batch.
-        var started = Stopwatch.GetTimestamp();
-        _store.Cut(_closeEpoch);
-        long closing = _closing;
+        // Close the epoch (a full fence): every write whose writer read this epoch is complete now.
+        long closing = Interlocked.Increment(ref _openEpoch) - 1;
         while (_waiters.TryDequeue(out var waiter)) _batch.Add(waiter);
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            await _store.CommitCutAsync().ConfigureAwait(false);
+            await _store.CommitAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -122,8 +117,7 @@ internal sealed class GroupCommit : IDisposable
             return;
         }
         Volatile.Write(ref _durableEpoch, closing);
-        var (staged, logged) = _store.LastBatch;
-        _metrics.Commit(Stopwatch.GetElapsedTime(started), _batch.Count, staged, logged);
+        _metrics.Commit(Stopwatch.GetElapsedTime(started), _batch.Count);
         foreach (var waiter in _batch)
         {
             try { waiter.OnCommitted(closing); }

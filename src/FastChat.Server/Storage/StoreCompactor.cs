@@ -10,7 +10,7 @@ namespace FastChat.Server.Storage;
 /// large live state is not rewritten over and over), and the KV's own log has its older half
 /// compacted past the threshold.
 /// </summary>
-internal sealed class StoreCompactor(FasterStore store, GroupCommit commit, StorageOptions options, ILogger<StoreCompactor> logger)
+internal sealed class StoreCompactor(FasterStore store, StorageOptions options, ILogger<StoreCompactor> logger)
     : BackgroundService
 {
     // The last snapshot's own size. Not the WAL's size just after the rewrite: under load that
@@ -44,7 +44,7 @@ internal sealed class StoreCompactor(FasterStore store, GroupCommit commit, Stor
         long walBytes = store.WalBytes;
         if (walBytes > Math.Max(threshold, 2 * _lastSnapshotBytes))
         {
-            var (records, bytes) = await store.RewriteLogAsync(commit.WaitForCommitAsync).ConfigureAwait(false);
+            var (records, bytes) = await store.RewriteLogAsync().ConfigureAwait(false);
             _lastSnapshotBytes = bytes;
             logger.LogInformation("Rewrote the write-ahead log: {Before} -> {After} bytes ({Records} live records, {Snapshot} bytes).",
                 walBytes, store.WalBytes, records, bytes);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using FASTER.core;
 
 namespace FastChat.Server.Storage;
@@ -6,19 +7,16 @@ internal enum WalOp : byte
 {
     Upsert = 1,
     Delete = 2,
-    /// <summary>An entry of many packed operations (<see cref="StagedOps"/>), written by group commit.</summary>
-    Packed = 3,
 }
 
 /// <summary>
-/// The durable record of every change, a FASTER log. An entry is either one operation
-/// (<c>op u8 | key length u8 | key | value</c>, as written before batches were coalesced) or
-/// <c>0x03</c> and many packed operations. Group commit appends a batch's entries and commits
-/// them with one <see cref="CommitAsync"/>; nothing else commits, so a batch is recovered whole
-/// or not at all. On start the committed log is replayed into a fresh <see cref="KvIndex"/>.
+/// The durable record of every change, a FASTER log: <c>op u8 | key length u8 | key | value</c>.
+/// Group commit is one <see cref="CommitAsync"/> for everything appended before it. On start the
+/// committed log is replayed into a fresh <see cref="KvIndex"/>.
 /// </summary>
 internal sealed class WriteAheadLog : IDisposable
 {
+    private const int StackRecord = 512;
     private readonly FasterLog _log;
     private readonly IDevice _device;
 
@@ -57,17 +55,20 @@ internal sealed class WriteAheadLog : IDisposable
     public long BeginAddress => _log.BeginAddress;
     public long TailAddress => _log.TailAddress;
 
-    /// <summary>True when the last commit covers the tail and the begin address (nothing to commit).</summary>
-    public bool FullyCommitted => _log.CommittedUntilAddress >= _log.TailAddress && _log.CommittedBeginAddress == _log.BeginAddress;
+    /// <summary>Bytes one record takes in the log: FASTER's 4-byte entry header, then ours, padded to 4.</summary>
+    public static long RecordLength(int keyLength, int valueLength) => 4 + ((2 + keyLength + valueLength + 3) & ~3);
 
-    /// <summary>Bytes one operation takes inside a packed entry.</summary>
-    public static long OperationLength(int keyLength, int valueLength) => StagedOps.HeaderLength + keyLength + valueLength;
-
-    /// <summary>Appends one entry of packed operations: <see cref="WalOp.Packed"/>, then operations in <see cref="StagedOps"/> format (Upsert and Delete only).</summary>
-    public void AppendPacked(ReadOnlySpan<byte> entry)
+    public void Append(WalOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (entry.IsEmpty || entry[0] != (byte)WalOp.Packed) throw new ArgumentException("not a packed entry", nameof(entry));
-        _log.Enqueue(entry);
+        int length = 2 + key.Length + value.Length;
+        byte[]? rented = null;
+        Span<byte> record = length <= StackRecord ? stackalloc byte[StackRecord] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        record[0] = (byte)op;
+        record[1] = checked((byte)key.Length);
+        key.CopyTo(record[2..]);
+        value.CopyTo(record[(2 + key.Length)..]);
+        _log.Enqueue(record[..length]);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 
     /// <summary>Durable once this completes: everything appended before the call.</summary>
@@ -83,17 +84,6 @@ internal sealed class WriteAheadLog : IDisposable
         while (iterator.GetNext(out byte[] entry, out int length, out _))
         {
             var record = entry.AsSpan(0, length);
-            if (length >= 1 && record[0] == (byte)WalOp.Packed)
-            {
-                for (var ops = record[1..]; !ops.IsEmpty; count++)
-                {
-                    if (!StagedOps.TryRead(ops, out var op, out var key, out var value, out int used) || op == StagedOp.Insert)
-                        throw new InvalidDataException($"Corrupt packed write-ahead log entry after record {count}.");
-                    apply((WalOp)op, key, value);
-                    ops = ops[used..];
-                }
-                continue;
-            }
             if (length < 2 || record[0] is not ((byte)WalOp.Upsert or (byte)WalOp.Delete) || length < 2 + record[1])
                 throw new InvalidDataException($"Corrupt write-ahead log record at entry {count}.");
             int keyLength = record[1];

@@ -25,8 +25,6 @@ public sealed class FastChatMetrics : IDisposable
     private readonly Counter<long> _commits;
     private readonly Histogram<double> _commitMs;
     private readonly Histogram<int> _commitBatch;
-    private readonly Counter<long> _storeOpsStaged;
-    private readonly Counter<long> _storeOpsLogged;
 
     public FastChatMetrics(IMeterFactory? factory = null)
     {
@@ -47,8 +45,6 @@ public sealed class FastChatMetrics : IDisposable
         _commits = _meter.CreateCounter<long>("fastchat.commits");
         _commitMs = _meter.CreateHistogram<double>("fastchat.commit.duration", "ms");
         _commitBatch = _meter.CreateHistogram<int>("fastchat.commit.waiters", description: "Connections acknowledged by one group commit");
-        _storeOpsStaged = _meter.CreateCounter<long>("fastchat.store.operations", description: "Store writes made (each changes the in-memory state)");
-        _storeOpsLogged = _meter.CreateCounter<long>("fastchat.store.operations_logged", description: "Store writes that reached the write-ahead log after coalescing by group commit");
     }
 
     public void ConnectionOpened() { _connectionsOpened.Add(1); _connectionsActive.Add(1); }
@@ -63,11 +59,9 @@ public sealed class FastChatMetrics : IDisposable
     public void OfflineQueued() => _offlineQueued.Add(1);
     public void Delivered(int count) => _delivered.Add(count);
     public void Error(ErrorCode code) => _errors.Add(1, new KeyValuePair<string, object?>("code", ErrorNames.Of(code)));
-    public void Commit(TimeSpan duration, int waiters, long operations, long operationsLogged)
+    public void Commit(TimeSpan duration, int waiters)
     {
         _commits.Add(1);
-        _storeOpsStaged.Add(operations);
-        _storeOpsLogged.Add(operationsLogged);
         _commitMs.Record(duration.TotalMilliseconds);
         _commitBatch.Record(waiters);
     }
