@@ -58,6 +58,8 @@ public sealed class FastChatOptions
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public int CommitIntervalMicroseconds { get; set; } = 1000;
     public int StoreMemoryMegabytes { get; set; } = 256;
+    /// <summary>Hash buckets of the KV index (64 B each, 8 keys; more keys chain into buckets allocated on use).</summary>
+    public int StoreIndexBuckets { get; set; } = 1 << 16;
     /// <summary>Compact the store's log when it spans more than this.</summary>
     public int CompactionThresholdMegabytes { get; set; } = 1024;
     public int CompactionIntervalSeconds { get; set; } = 60;
@@ -88,6 +90,7 @@ public sealed class FastChatOptions
     {
         Directory = Path.Combine(DataDirectory, "store"),
         MemoryMegabytes = StoreMemoryMegabytes,
+        IndexBuckets = StoreIndexBuckets,
         CommitInterval = TimeSpan.FromMicroseconds(CommitIntervalMicroseconds),
         CompactionThresholdBytes = CompactionThresholdMegabytes * 1024L * 1024L,
         CompactionInterval = TimeSpan.FromSeconds(CompactionIntervalSeconds),
@@ -113,5 +116,7 @@ public sealed class FastChatOptions
         if (!(OfflineTtlDays > 0) || OfflineTtlDays > 3650) throw new ArgumentException("FastChat:OfflineTtlDays must be more than 0 and at most 3650.");
         if (QueueQuota < 1) throw new ArgumentException("FastChat:QueueQuota must be positive.");
         if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
+        if (StoreIndexBuckets < 1024 || (StoreIndexBuckets & (StoreIndexBuckets - 1)) != 0)
+            throw new ArgumentException("FastChat:StoreIndexBuckets must be a power of two, at least 1024.");
     }
 }

@@ -43,7 +43,7 @@ public static class FastChatHost
         services.AddSingleton(sp => new RegistrationCodes(options.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IVerificationSender, LogVerificationSender>();
         services.AddSingleton(sp => new FasterStore(options.Storage.Directory, options.Storage.MemoryMegabytes,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>(), options.Storage.IndexBuckets));
         services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<FasterStore>(), sp.GetRequiredService<FastChatMetrics>(),
             sp.GetRequiredService<ILogger<GroupCommit>>(), options.Storage.CommitInterval));
         services.AddSingleton<AccountStore>();

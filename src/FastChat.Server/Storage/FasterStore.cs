@@ -18,11 +18,11 @@ internal sealed class FasterStore : IDisposable
     private readonly ILogger _logger;
     private int _disposed;
 
-    public FasterStore(string directory, int memoryMegabytes, ILogger logger)
+    public FasterStore(string directory, int memoryMegabytes, ILogger logger, int indexBuckets = KvIndex.DefaultBuckets)
     {
         _logger = logger;
         _wal = new WriteAheadLog(Path.Combine(directory, "wal"));
-        _kv = new KvIndex(Path.Combine(directory, "kv"), memoryMegabytes);
+        _kv = new KvIndex(Path.Combine(directory, "kv"), memoryMegabytes, indexBuckets);
         var started = System.Diagnostics.Stopwatch.StartNew();
         RecoveredRecords = _wal.Replay((op, key, value) =>
         {

@@ -15,14 +15,22 @@ internal sealed class KvIndex : IDisposable
     private readonly IDevice _log;
     private readonly SessionPool _sessions;
 
-    public KvIndex(string directory, int memoryMegabytes)
+    /// <summary>
+    /// 65,536 buckets: 4 MiB, resident as soon as keys are spread over it (FASTER's index is one
+    /// array); 512k keys before buckets start to chain into overflow buckets, which FASTER
+    /// allocates as they are needed. The index used to be 2^20 buckets: 64 MiB resident once a
+    /// few thousand users were registered.
+    /// </summary>
+    public const int DefaultBuckets = 1 << 16;
+
+    public KvIndex(string directory, int memoryMegabytes, int buckets = DefaultBuckets)
     {
         // Not authoritative (the WAL is): start from an empty directory every time.
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
         _log = Devices.CreateLogDevice(Path.Combine(directory, "hlog.log"), preallocateFile: false, deleteOnClose: true);
         int memoryBits = Math.Max(24, (int)Math.Floor(Math.Log2(memoryMegabytes * 1024.0 * 1024.0)));
-        _kv = new FasterKV<SpanByte, SpanByte>(1L << 20,
+        _kv = new FasterKV<SpanByte, SpanByte>(buckets,
             new LogSettings { LogDevice = _log, MemorySizeBits = memoryBits, PageSizeBits = 20 });
         _sessions = new SessionPool(_kv, Math.Max(4, 2 * Environment.ProcessorCount));
     }

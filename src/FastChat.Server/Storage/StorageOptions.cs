@@ -6,6 +6,7 @@ internal sealed record StorageOptions
     /// <summary>The store's own directory (the data directory's <c>store</c>).</summary>
     public required string Directory { get; init; }
     public int MemoryMegabytes { get; init; } = 256;
+    public int IndexBuckets { get; init; } = KvIndex.DefaultBuckets;
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(1);
     public long CompactionThresholdBytes { get; init; } = 1024L * 1024 * 1024;

@@ -65,6 +65,14 @@ public class ConfigurationAndAdminTests
     }
 
     [Fact]
+    public void A_store_index_size_that_is_not_a_power_of_two_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ServerConfiguration.BindOptions(ServerConfiguration.Build(["--FastChat:StoreIndexBuckets=3000"])));
+        Assert.Contains("StoreIndexBuckets", error.Message);
+        Assert.Equal(1 << 16, ServerConfiguration.BindOptions(ServerConfiguration.Build([])).StoreIndexBuckets);
+    }
+
+    [Fact]
     public async Task The_server_process_reports_a_bad_setting_in_one_line_and_exits_2()
     {
         using var data = new TempDirectory();
