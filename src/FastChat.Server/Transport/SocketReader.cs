@@ -20,7 +20,6 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
     private byte[]? _buffer;
     private int _start, _end, _examined;
     private bool _endOfStream, _completed;
-    private bool _drained; // the last recv returned less than it asked for: the socket is most likely empty
     private Exception? _error;
     private ParkedOperation _parked;
     private CancellationTokenRegistration _tokenRegistration;
@@ -34,10 +33,7 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
         if (_parked.TakeCancel()) return new(Result(canceled: true));
         if (_error is not null) throw _error;
         if (_end > _examined || _endOfStream) return new(Result());
-        // After a short read, go straight to arming: a recv now would almost always say EAGAIN
-        // (one syscall per message under load), and arming a one-shot EPOLLIN on a socket that
-        // has data reports it at once, so nothing is missed.
-        if (!_drained && ReceiveNow() == Receive.Data)
+        if (ReceiveNow() == Receive.Data)
         {
             if (_error is not null) throw _error;
             return new(Result());
@@ -156,9 +152,8 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
             while (true)
             {
                 nint n;
-                int room = _buffer!.Length - _end;
-                fixed (byte* p = &_buffer[_end]) n = LinuxNative.recv(fd, p, room, 0);
-                if (n > 0) { _end += (int)n; _drained = n < room; return Receive.Data; }
+                fixed (byte* p = &_buffer![_end]) n = LinuxNative.recv(fd, p, _buffer.Length - _end, 0);
+                if (n > 0) { _end += (int)n; return Receive.Data; }
                 if (n == 0)
                 {
                     if (connection.AbortReason is { } aborted) _error = aborted; // our own shutdown, not the peer's
@@ -170,7 +165,6 @@ internal sealed unsafe class SocketReader(EpollConnection connection) : PipeRead
                 if (errno == LinuxNative.EINTR) continue;
                 if (errno == LinuxNative.EAGAIN)
                 {
-                    _drained = true;
                     if (_start == _end) ReleaseBuffer();
                     return Receive.WouldBlock;
                 }
