@@ -25,9 +25,12 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
     /// both, at the cost of at most one commit interval of receipt latency. Messages go at once.
     /// </summary>
     public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) =>
-        TryWrite(frame, holdForAck: kind != DeliveryKind.Message && _acks is { AwaitingCommit: true });
+        TryWrite(frame, holdForAck: kind != DeliveryKind.Message);
 
-    /// <summary>Queues a frame for sending; false when the connection is closing or overflowed.</summary>
+    /// <summary>
+    /// Queues a frame for sending; false when the connection is closing or overflowed. With
+    /// <paramref name="holdForAck"/> it waits for the ✓ if one is pending.
+    /// </summary>
     private bool TryWrite(ReadOnlySpan<byte> frame, bool holdForAck = false)
     {
         bool overflow = false;
@@ -36,7 +39,7 @@ internal sealed partial class ClientConnection : IThreadPoolWorkItem
             if (_out.Closed) return false;
             if (_out.Count + frame.Length > _server.Options.MaxOutboundBytes) overflow = true;
             // Checked under the lock: the tracker reports to CommitPassed or SendServerAck after it stops waiting.
-            else if (holdForAck && _acks!.AwaitingCommit) _out.Append(frame);
+            else if (holdForAck && _acks is { AwaitingCommit: true }) _out.Append(frame);
             else Append(frame);
         }
         if (!overflow) return true;

@@ -59,7 +59,7 @@ public sealed class FastChatOptions
     public int CommitIntervalMicroseconds { get; set; } = 1000;
     public int StoreMemoryMegabytes { get; set; } = 256;
     /// <summary>Hash buckets of the KV index (64 B each, 8 keys; more keys chain into buckets allocated on use).</summary>
-    public int StoreIndexBuckets { get; set; } = 1 << 16;
+    public int StoreIndexBuckets { get; set; } = KvIndex.DefaultBuckets;
     /// <summary>Compact the store's log when it spans more than this.</summary>
     public int CompactionThresholdMegabytes { get; set; } = 1024;
     public int CompactionIntervalSeconds { get; set; } = 60;

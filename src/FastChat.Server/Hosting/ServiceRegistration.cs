@@ -42,10 +42,13 @@ public static class FastChatHost
         services.AddSingleton(_ => ServerIdentity.LoadOrCreate(options.DataDirectory));
         services.AddSingleton(sp => new RegistrationCodes(options.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IVerificationSender, LogVerificationSender>();
-        services.AddSingleton(sp => new FasterStore(options.Storage.Directory, options.Storage.MemoryMegabytes,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>(), options.Storage.IndexBuckets));
+        services.AddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<StorageOptions>();
+            return new FasterStore(storage.Directory, storage.MemoryMegabytes, sp.GetRequiredService<ILoggerFactory>().CreateLogger<FasterStore>(), storage.IndexBuckets);
+        });
         services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<FasterStore>(), sp.GetRequiredService<FastChatMetrics>(),
-            sp.GetRequiredService<ILogger<GroupCommit>>(), options.Storage.CommitInterval));
+            sp.GetRequiredService<ILogger<GroupCommit>>(), sp.GetRequiredService<StorageOptions>().CommitInterval));
         services.AddSingleton<AccountStore>();
         services.AddSingleton<LocalDirectory>();
         services.AddSingleton<UserQueues>();
