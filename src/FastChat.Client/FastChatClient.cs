@@ -13,6 +13,7 @@ public sealed class FastChatClient : IAsyncDisposable
 {
     private readonly FastChatClientOptions _options;
     private readonly object _lock = new();
+    private readonly ServerEndpoints _endpoints;
     private readonly SortedDictionary<ulong, PendingSend> _pending = new();
     private readonly Dictionary<string, ulong> _lastSeen = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _dispose = new();
@@ -29,6 +30,7 @@ public sealed class FastChatClient : IAsyncDisposable
     public FastChatClient(FastChatClientOptions options)
     {
         _options = options;
+        _endpoints = new ServerEndpoints(options);
         _lastMessageId = options.StateStore?.LastMessageId ?? 0;
     }
 
@@ -44,15 +46,34 @@ public sealed class FastChatClient : IAsyncDisposable
     public ServerHello? ServerHello { get; private set; }
     public int PendingCount { get { lock (_lock) return _pending.Count; } }
 
-    /// <summary>Connects and waits for WELCOME: Authenticated, or RegistrationRequired for a new name.</summary>
+    /// <summary>
+    /// Connects and waits for WELCOME: Authenticated, or RegistrationRequired for a new name.
+    /// Follows REDIRECTs to the user's home server; a server that cannot be reached is replaced
+    /// by the next seed.
+    /// </summary>
     public async Task<WelcomeBody> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        const int MaxRedirects = 3;
+        int redirects = 0, unreachable = 0;
+        while (true)
+        {
+            try { return await ConnectOnceAsync(cancellationToken).ConfigureAwait(false); }
+            catch (FastChatException ex) when (ex.Code == ErrorCode.Redirect && redirects < MaxRedirects && _endpoints.FollowRedirect()) { redirects++; }
+            catch (System.Net.Sockets.SocketException) when (++unreachable < _endpoints.SeedCount) { _endpoints.NextSeed(_options.ServerPublicKey); }
+        }
+    }
+
+    /// <summary>Where the client is (or will be) connected.</summary>
+    public (string Host, int Port) Server => (_endpoints.Host, _endpoints.Port);
+
+    private async Task<WelcomeBody> ConnectOnceAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _dispose.Token);
         timeout.CancelAfter(_options.ConnectTimeout);
         var welcome = NewTcs<WelcomeBody>();
         _welcome = welcome;
-        var transport = await ClientTransport.ConnectAsync(_options.Host, _options.Port, _options.UserName, _options.ClientSoftware,
-            _options.StaticPrivateKey, _options.ServerPublicKey, timeout.Token).ConfigureAwait(false);
+        var transport = await ClientTransport.ConnectAsync(_endpoints.Host, _endpoints.Port, _options.UserName, _options.ClientSoftware,
+            _options.StaticPrivateKey, _endpoints.Key, timeout.Token).ConfigureAwait(false);
         ServerPublicKey = transport.ServerStaticKey;
         ServerHello = transport.Hello;
         lock (_lock)
@@ -228,6 +249,9 @@ public sealed class FastChatClient : IAsyncDisposable
                     writer.Enqueue(pong);
                     break;
                 case FrameType.Pong:
+                    break;
+                case FrameType.Redirect when RedirectBody.TryParse(frame.Body, out var redirect):
+                    _endpoints.Offer(redirect);
                     break;
                 case FrameType.Disconnect when DisconnectBody.TryParse(frame.Body, out var disconnect):
                     return (ack, disconnect);

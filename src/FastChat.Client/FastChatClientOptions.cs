@@ -9,6 +9,8 @@ public sealed class FastChatClientOptions
     public required byte[] StaticPrivateKey { get; set; }
     /// <summary>When set, the handshake fails unless the server proves this static key.</summary>
     public byte[]? ServerPublicKey { get; set; }
+    /// <summary>More servers of the same cluster ("host:port"), tried in turn when the current one cannot be reached.</summary>
+    public IReadOnlyList<string> Seeds { get; set; } = [];
     public string ClientSoftware { get; set; } = "fastchat-dotnet/1";
     public bool AutoReconnect { get; set; } = true;
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);

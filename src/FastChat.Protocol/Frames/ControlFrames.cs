@@ -107,6 +107,28 @@ public sealed record WelcomeBody(WelcomeState State, string UserName, long Serve
 /// Code null asks the server to send a verification code; otherwise it is the code. RequestId
 /// (optional trailing field, 0 = none) is echoed by the REGISTER_RESULT that answers it.
 /// </summary>
+/// <summary>
+/// REDIRECT: this node is not the user's home; connect to <paramref name="Host"/>:<paramref name="Port"/>
+/// instead, expecting its static key <paramref name="ServerKey"/> (this authenticated server vouches
+/// for it, so a client that pinned this server can pin the next). Always followed by DISCONNECT
+/// <c>redirect</c>. <paramref name="Epoch"/> is the cluster view it was decided under (informative).
+/// </summary>
+public sealed record RedirectBody(string Host, int Port, long Epoch, byte[] ServerKey) : IControlBody
+{
+    public FrameType Type => FrameType.Redirect;
+    public void Write(ref MessagePackWriter w)
+    {
+        w.WriteArrayHeader(4);
+        w.Write(Host);
+        w.Write(Port);
+        w.Write(Epoch);
+        w.Write(ServerKey);
+    }
+    public static bool TryParse(ReadOnlySpan<byte> body, out RedirectBody value) =>
+        ControlFrames.TryParse(body, 4, out value, (ref MessagePackReader r) =>
+            new RedirectBody(r.ReadString() ?? "", r.ReadInt32(), r.ReadInt64(), r.ReadBytes()?.ToArray() ?? []));
+}
+
 public sealed record RegisterBody(string? Code, ulong RequestId = 0) : IControlBody
 {
     public FrameType Type => FrameType.Register;

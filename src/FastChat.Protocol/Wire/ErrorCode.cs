@@ -26,4 +26,6 @@ public enum ErrorCode : ushort
     InvalidUserName = 22,
     DecryptFailed = 23,
     ClientClosing = 24,
+    Redirect = 25,
+    Unavailable = 26,
 }

@@ -13,6 +13,7 @@ public enum FrameType : byte
     Welcome = 0x05,
     Register = 0x06,
     RegisterResult = 0x07,
+    Redirect = 0x08,
     Send = 0x10,
     ServerAck = 0x11,
     Deliver = 0x12,

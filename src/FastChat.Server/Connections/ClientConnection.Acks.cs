@@ -27,7 +27,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
         {
             case RouteResult.Queued or RouteResult.Pending:
                 var acks = Acks; // first: it starts from the mark as it was before this id
-                _ledger.Accept(_server.Store, _userBytes, messageId, LedgerGate);
+                _ledger.Accept(_server.Store, _userBytes, messageId, LedgerGate, routedElsewhere: result == RouteResult.Pending);
                 if (result == RouteResult.Queued) acks.Accepted(messageId); // after every write it covers
                 else acks.Routing(messageId);
                 return true;
@@ -62,6 +62,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
 
     public void SendServerAck(ulong upTo)
     {
+        _ledger.Acknowledged(_server.Store, _userBytes, upTo, LedgerGate);
         Span<byte> frame = stackalloc byte[MessageFrames.U64FrameLength];
         MessageFrames.WriteU64(frame, FrameType.ServerAck, upTo);
         TryWrite(frame);

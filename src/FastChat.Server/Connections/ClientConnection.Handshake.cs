@@ -45,6 +45,8 @@ internal sealed partial class ClientConnection
         }
         _userName = hello.UserName;
         _userBytes = System.Text.Encoding.ASCII.GetBytes(hello.UserName);
+        // A user's account, queue and sessions live on its home node; anyone else sends it there.
+        if (_server.Locator.Locate(_userBytes) is { IsLocal: false } home) return Redirect(home);
         Span<byte> registered = stackalloc byte[32];
         if (!_server.Accounts.TryGetKey(_userName, registered))
         {
@@ -60,6 +62,18 @@ internal sealed partial class ClientConnection
         }
         StartSession();
         return true;
+    }
+
+    private bool Redirect(Routing.UserLocation home)
+    {
+        if (home is { HomeEndpoint: { } endpoint, HomeKey: { } key } && Cluster.Endpoints.TryParse(endpoint, out var host, out int port))
+        {
+            _server.Metrics.Redirected();
+            TryWrite(ControlFrames.Encode(new RedirectBody(host, port, home.Epoch, key)));
+            Close(ErrorCode.Redirect, $"your home server is {endpoint}");
+        }
+        else Close(ErrorCode.Unavailable, "your home server is not reachable now; retry later");
+        return false;
     }
 
     private void StartSession()

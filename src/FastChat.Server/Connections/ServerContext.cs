@@ -12,6 +12,7 @@ internal sealed class ServerContext(
     ConnectionOptions options,
     ServerIdentity identity,
     IMessageRouter router,
+    IUserLocator locator,
     UserQueues queues,
     AccountStore accounts,
     RegistrationCodes codes,
@@ -27,6 +28,7 @@ internal sealed class ServerContext(
     public ConnectionOptions Options { get; } = options;
     public ServerIdentity Identity { get; } = identity;
     public IMessageRouter Router { get; } = router;
+    public IUserLocator Locator { get; } = locator;
     public UserQueues Queues { get; } = queues;
     public AccountStore Accounts { get; } = accounts;
     public RegistrationCodes Codes { get; } = codes;

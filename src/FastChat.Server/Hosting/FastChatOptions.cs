@@ -64,6 +64,9 @@ public sealed class FastChatOptions
     public int CompactionThresholdMegabytes { get; set; } = 1024;
     public int CompactionIntervalSeconds { get; set; } = 60;
 
+    /// <summary>The "FastChat:Cluster" section; without its Etcd setting the server is a single node.</summary>
+    public Cluster.ClusterOptions Cluster { get; set; } = new();
+
     internal ConnectionOptions Connections => new()
     {
         ServerName = ServerName,
@@ -118,5 +121,6 @@ public sealed class FastChatOptions
         if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
         if (StoreIndexBuckets < 1024 || (StoreIndexBuckets & (StoreIndexBuckets - 1)) != 0)
             throw new ArgumentException("FastChat:StoreIndexBuckets must be a power of two, at least 1024.");
+        Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -52,8 +52,13 @@ public static class FastChatHost
         services.AddSingleton<AccountStore>();
         services.AddSingleton<LocalDirectory>();
         services.AddSingleton<UserQueues>();
-        services.AddSingleton<IUserLocator, SingleServerLocator>();
-        services.AddSingleton<IMessageRouter, LocalMessageRouter>();
+        services.AddSingleton<LocalMessageRouter>();
+        if (options.Cluster.Enabled) services.AddClusterNode(options);
+        else
+        {
+            services.AddSingleton<IUserLocator, SingleServerLocator>();
+            services.AddSingleton<IMessageRouter>(sp => sp.GetRequiredService<LocalMessageRouter>());
+        }
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ServerContext>();
         services.AddHostedService<ShutdownCoordinator>();
@@ -66,6 +71,9 @@ public static class FastChatHost
         {
             kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port,
                 listen => listen.UseConnectionHandler<FastChatConnectionHandler>());
+            if (options.Cluster.Enabled)
+                kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Cluster.EffectivePeerPort(options.Port),
+                    listen => listen.UseConnectionHandler<Cluster.Peers.PeerConnectionHandler>());
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton<FastChatConnectionHandler>();

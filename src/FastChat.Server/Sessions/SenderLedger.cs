@@ -19,6 +19,8 @@ internal struct SenderLedger
     private const int EntryLength = 10; // id u64 | code u16
 
     private byte[]? _refusals; // loaded lazily
+    private bool _markFollowsAcks;
+    private ulong _durableMark;
 
     /// <summary>The highest id accepted from this user.</summary>
     public ulong HighWater { get; private set; }
@@ -30,13 +32,38 @@ internal struct SenderLedger
         HighWater = store.Read(key[..StoreKeys.HighWaterKey(key, user)], value) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(value) : 0;
     }
 
-    /// <summary>Accepts <paramref name="messageId"/> (above the mark): the mark moves, a stale refusal of it goes.</summary>
-    public void Accept(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, object gate)
+    /// <summary>
+    /// Accepts <paramref name="messageId"/> (above the mark): the mark moves, a stale refusal of it goes.
+    /// <paramref name="routedElsewhere"/>: the entry went to another node, which confirms later.
+    /// From then on this session writes the mark only as far as its acks reach
+    /// (<see cref="Acknowledged"/>): a mark written now would let a retry after a crash here be
+    /// acknowledged though the other node never got the entry. (A lower mark only costs a retry
+    /// queued twice, which the recipient's SDK drops by id.)
+    /// </summary>
+    public void Accept(FasterStore store, ReadOnlySpan<byte> user, ulong messageId, object gate, bool routedElsewhere = false)
     {
         HighWater = messageId;
+        if (routedElsewhere) _markFollowsAcks = true;
         if (Volatile.Read(ref _refusals) is not { Length: 0 })
             lock (gate)
                 if (Refusals(store, user).Length > 0) Forget(store, user, messageId);
+        if (!_markFollowsAcks) WriteMark(store, user, messageId);
+    }
+
+    /// <summary>A SERVER_ACK covered <paramref name="upTo"/>. Any thread; under <paramref name="gate"/>.</summary>
+    public void Acknowledged(FasterStore store, ReadOnlySpan<byte> user, ulong upTo, object gate)
+    {
+        if (!Volatile.Read(ref _markFollowsAcks)) return;
+        lock (gate)
+        {
+            if (upTo <= _durableMark) return;
+            _durableMark = upTo;
+            WriteMark(store, user, upTo);
+        }
+    }
+
+    private static void WriteMark(FasterStore store, ReadOnlySpan<byte> user, ulong messageId)
+    {
         Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
         Span<byte> value = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(value, messageId);

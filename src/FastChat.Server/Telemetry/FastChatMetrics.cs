@@ -23,6 +23,7 @@ public sealed class FastChatMetrics : IDisposable
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _commits;
+    private readonly Counter<long> _redirects;
     private readonly Histogram<double> _commitMs;
     private readonly Histogram<int> _commitBatch;
 
@@ -43,6 +44,7 @@ public sealed class FastChatMetrics : IDisposable
         _delivered = _meter.CreateCounter<long>("fastchat.offline.delivered", description: "Queue entries acknowledged by their recipient and removed");
         _errors = _meter.CreateCounter<long>("fastchat.errors");
         _commits = _meter.CreateCounter<long>("fastchat.commits");
+        _redirects = _meter.CreateCounter<long>("fastchat.redirects", description: "Logins sent to their home node");
         _commitMs = _meter.CreateHistogram<double>("fastchat.commit.duration", "ms");
         _commitBatch = _meter.CreateHistogram<int>("fastchat.commit.waiters", description: "Connections acknowledged by one group commit");
     }
@@ -56,6 +58,7 @@ public sealed class FastChatMetrics : IDisposable
     public void FramesReceived(int frames, int bytes) { _framesIn.Add(frames); _bytesIn.Add(bytes); }
     public void FramesSent(int frames, int bytes) { _framesOut.Add(frames); _bytesOut.Add(bytes); }
     public void MessageRouted() => _messagesRouted.Add(1);
+    public void Redirected() => _redirects.Add(1);
     public void OfflineQueued() => _offlineQueued.Add(1);
     public void Delivered(int count) => _delivered.Add(count);
     public void Error(ErrorCode code) => _errors.Add(1, new KeyValuePair<string, object?>("code", ErrorNames.Of(code)));
@@ -65,6 +68,9 @@ public sealed class FastChatMetrics : IDisposable
         _commitMs.Record(duration.TotalMilliseconds);
         _commitBatch.Record(waiters);
     }
+
+    /// <summary>The meter, for instruments other modules observe (the mesh's links).</summary>
+    public Meter Meter => _meter;
 
     public void Dispose() => _meter.Dispose();
 }

@@ -2,7 +2,8 @@ namespace FastChat.Tests.Infrastructure;
 
 /// <summary>
 /// N real server processes on loopback, each with its own port and data directory (deleted at the
-/// end). Today they are independent single nodes; the peer mesh's tests start its fleets here.
+/// end): independent single nodes (<see cref="StartAsync"/>), or one cluster over a real etcd
+/// (<see cref="StartMeshAsync"/>).
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -28,6 +29,66 @@ public sealed class TestCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Node ids of a mesh: node1..nodeN.</summary>
+    public static string NodeId(int i) => $"node{i + 1}";
+
+    /// <summary>
+    /// <paramref name="count"/> cluster nodes registered in <paramref name="etcd"/>, returned once
+    /// every node has the partition table and a live link to every other node.
+    /// </summary>
+    public static async Task<TestCluster> StartMeshAsync(EtcdServer etcd, int count, Func<int, string[]>? extraArgs = null)
+    {
+        string name = "t" + Guid.NewGuid().ToString("N")[..8];
+        var ports = Enumerable.Range(0, count).Select(_ => FreePorts.Next()).ToArray();
+        var cluster = await StartAsync(count, i => [
+            $"--FastChat:Port={ports[i]}",
+            $"--FastChat:Cluster:Etcd={etcd.Endpoint}",
+            $"--FastChat:Cluster:Name={name}",
+            $"--FastChat:Cluster:NodeId={NodeId(i)}",
+            $"--FastChat:Cluster:BootstrapExpect={count}",
+            .. extraArgs?.Invoke(i) ?? []]);
+        try
+        {
+            await cluster.WaitForMeshAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every node logged a bootstrapped view of all nodes and a link up to each other node.</summary>
+    public async Task WaitForMeshAsync(TimeSpan? timeout = null)
+    {
+        int count = _nodes.Count;
+        bool Formed() => Enumerable.Range(0, count).All(i =>
+        {
+            var output = _nodes[i].Output;
+            bool viewed = output.Any(l => l.Contains($"{count} live members", StringComparison.Ordinal) && !l.Contains("owns 0 partitions", StringComparison.Ordinal));
+            return viewed && Enumerable.Range(0, count).Where(j => j != i).All(j => LinkUp(output, NodeId(j)));
+        });
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!Formed())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail("the mesh did not form:\n" + string.Join("\n---\n", _nodes.Select(n => string.Join("\n", n.Output.TakeLast(30)))));
+            await Task.Delay(20);
+        }
+    }
+
+    private static bool LinkUp(IReadOnlyList<string> output, string peer)
+    {
+        // The last word about this link must be "up".
+        for (int i = output.Count - 1; i >= 0; i--)
+        {
+            if (output[i].Contains($"Peer link to {peer} up.", StringComparison.Ordinal)) return true;
+            if (output[i].Contains($"Peer link to {peer} down.", StringComparison.Ordinal)) return false;
+        }
+        return false;
     }
 
     public async ValueTask DisposeAsync()

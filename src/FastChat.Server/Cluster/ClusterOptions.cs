@@ -1,0 +1,62 @@
+namespace FastChat.Server.Cluster;
+
+/// <summary>
+/// Cluster settings (the "FastChat:Cluster" section). Without <see cref="Etcd"/> the server is a
+/// fleet of one and none of this is used.
+/// </summary>
+public sealed class ClusterOptions
+{
+    /// <summary>etcd endpoints, comma-separated (<c>http://127.0.0.1:2379</c>); empty = single node.</summary>
+    public string Etcd { get; set; } = "";
+    /// <summary>The key prefix in etcd (<c>/fastchat/NAME/</c>): several clusters may share one etcd.</summary>
+    public string Name { get; set; } = "fastchat";
+    /// <summary>This node's id, unique and stable across restarts (its partitions are recorded under it).</summary>
+    public string NodeId { get; set; } = "";
+    /// <summary>The address clients and peers dial to reach this node (required when listening on 0.0.0.0).</summary>
+    public string AdvertiseAddress { get; set; } = "";
+    /// <summary>Peer links listen here, on the client listen address; 0 = the client port + 1000.</summary>
+    public int PeerPort { get; set; }
+    /// <summary>The partition table is created once this many nodes are live (every node should say the same).</summary>
+    public int BootstrapExpect { get; set; } = 1;
+    /// <summary>Fixed for the life of a cluster: it decides where every user lives.</summary>
+    public int Partitions { get; set; } = Partitioning.UserPartitioner.DefaultPartitions;
+    /// <summary>A node whose keepalives stop is dropped from the members after this long.</summary>
+    public int LeaseTtlSeconds { get; set; } = 5;
+    /// <summary>Frames waiting for one peer link before new ones are refused (backpressure).</summary>
+    public int PeerQueueFrames { get; set; } = 65536;
+    /// <summary>How long a route to a peer may wait for its answer before the sender is told unavailable.</summary>
+    public int PeerRouteTimeoutSeconds { get; set; } = 10;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Etcd);
+
+    public IReadOnlyList<Uri> EtcdEndpoints() =>
+        Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => new Uri(e)).ToArray();
+
+    public string KeyPrefix => $"/fastchat/{Name}/";
+    public string MembersPrefix => KeyPrefix + "members/";
+    public string TableKey => KeyPrefix + "partition-table";
+
+    public void Validate(string listenAddress, int clientPort)
+    {
+        if (!Enabled) return;
+        foreach (var part in Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new ArgumentException($"FastChat:Cluster:Etcd: \"{part}\" is not an http(s) URL.");
+        if (clientPort == 0) throw new ArgumentException("FastChat:Port must be a fixed port in cluster mode (members publish it).");
+        if (!Protocol.Wire.UserName.IsValid(NodeId))
+            throw new ArgumentException("FastChat:Cluster:NodeId is required in cluster mode: 3-32 characters of a-z 0-9 . _ -.");
+        if (string.IsNullOrWhiteSpace(Name) || Name.Contains('/')) throw new ArgumentException("FastChat:Cluster:Name must be non-empty, without '/'.");
+        if (listenAddress is "0.0.0.0" or "::" && string.IsNullOrWhiteSpace(AdvertiseAddress))
+            throw new ArgumentException("FastChat:Cluster:AdvertiseAddress is required when listening on every interface.");
+        if (EffectivePeerPort(clientPort) is < 1 or > 65535) throw new ArgumentException("FastChat:Cluster:PeerPort must be 1-65535.");
+        if (BootstrapExpect < 1) throw new ArgumentException("FastChat:Cluster:BootstrapExpect must be positive.");
+        if (Partitions is < 1 or > 65536) throw new ArgumentException("FastChat:Cluster:Partitions must be 1-65536.");
+        if (LeaseTtlSeconds is < 2 or > 300) throw new ArgumentException("FastChat:Cluster:LeaseTtlSeconds must be 2-300.");
+        if (PeerQueueFrames < 16) throw new ArgumentException("FastChat:Cluster:PeerQueueFrames must be at least 16.");
+        if (PeerRouteTimeoutSeconds < 1) throw new ArgumentException("FastChat:Cluster:PeerRouteTimeoutSeconds must be positive.");
+    }
+
+    public int EffectivePeerPort(int clientPort) => PeerPort > 0 ? PeerPort : clientPort + 1000;
+
+    public string Advertised(string listenAddress) => string.IsNullOrWhiteSpace(AdvertiseAddress) ? listenAddress : AdvertiseAddress;
+}

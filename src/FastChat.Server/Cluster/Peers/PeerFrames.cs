@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
+
+namespace FastChat.Server.Cluster.Peers;
+
+/// <summary>Frame types spoken on peer links only (protocol-spec/09-cluster.md); PING/PONG as on client links.</summary>
+internal enum PeerFrameType : byte
+{
+    /// <summary>First frame each way: the sender's incarnation (fresh per process) and table epoch.</summary>
+    Hello = 0x40,
+    /// <summary>An entry for a user homed at the receiver.</summary>
+    Forward = 0x41,
+    /// <summary>Cumulative: every FORWARD token up to this one that was not refused is durable at its home.</summary>
+    Ack = 0x42,
+    /// <summary>One FORWARD refused (unknown recipient, queue full, stale epoch, not the home).</summary>
+    Refused = 0x43,
+}
+
+/// <summary>Why a home node refused a FORWARD (a <see cref="Routing.RouteResult"/> on the wire, plus the epoch cases).</summary>
+internal enum PeerRefusal : byte
+{
+    UnknownRecipient = 1,
+    QueueFull = 2,
+    /// <summary>The sender's epoch is not the receiver's: one of them has not seen the latest table yet.</summary>
+    StaleEpoch = 3,
+    Unavailable = 4,
+}
+
+/// <summary>Encoders and parsers for <see cref="PeerFrameType"/> frames (big-endian, like client frames).</summary>
+internal static class PeerFrames
+{
+    private const int H = ProtocolLimits.FrameHeaderLength;
+    public const int HelloLength = H + 16;
+    public const int AckLength = H + 8;
+    public const int RefusedLength = H + 17;
+    private const int ForwardFixed = 8 + 8 + 1 + 8 + 1 + 1; // epoch, token, kind, msg id, to_len, from_len
+
+    public static int ForwardLength(int to, int from, int payload) => H + ForwardFixed + to + from + payload;
+
+    public static byte[] Hello(ulong incarnation, long epoch)
+    {
+        var frame = new byte[HelloLength];
+        FrameHeader.Write(frame, (FrameType)PeerFrameType.Hello, 16);
+        BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(H), incarnation);
+        BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(H + 8), epoch);
+        return frame;
+    }
+
+    public static bool TryParseHello(ReadOnlySpan<byte> body, out ulong incarnation, out long epoch)
+    {
+        incarnation = 0;
+        epoch = 0;
+        if (body.Length != 16) return false;
+        incarnation = BinaryPrimitives.ReadUInt64BigEndian(body);
+        epoch = BinaryPrimitives.ReadInt64BigEndian(body[8..]);
+        return true;
+    }
+
+    public static int WriteForward(Span<byte> destination, long epoch, ulong token, DeliveryKind kind, ulong messageId,
+        ReadOnlySpan<byte> to, ReadOnlySpan<byte> from, ReadOnlySpan<byte> payload)
+    {
+        int body = ForwardFixed + to.Length + from.Length + payload.Length;
+        FrameHeader.Write(destination, (FrameType)PeerFrameType.Forward, body);
+        var b = destination.Slice(H, body);
+        BinaryPrimitives.WriteInt64BigEndian(b, epoch);
+        BinaryPrimitives.WriteUInt64BigEndian(b[8..], token);
+        b[16] = (byte)kind;
+        BinaryPrimitives.WriteUInt64BigEndian(b[17..], messageId);
+        b[25] = (byte)to.Length;
+        to.CopyTo(b[26..]);
+        int at = 26 + to.Length;
+        b[at++] = (byte)from.Length;
+        from.CopyTo(b[at..]);
+        payload.CopyTo(b[(at + from.Length)..]);
+        return H + body;
+    }
+
+    public static bool TryParseForward(ReadOnlySpan<byte> b, out long epoch, out ulong token, out DeliveryKind kind, out ulong messageId,
+        out ReadOnlySpan<byte> to, out ReadOnlySpan<byte> from, out ReadOnlySpan<byte> payload)
+    {
+        epoch = 0; token = 0; kind = 0; messageId = 0; to = default; from = default; payload = default;
+        if (b.Length < ForwardFixed) return false;
+        epoch = BinaryPrimitives.ReadInt64BigEndian(b);
+        token = BinaryPrimitives.ReadUInt64BigEndian(b[8..]);
+        kind = (DeliveryKind)b[16];
+        messageId = BinaryPrimitives.ReadUInt64BigEndian(b[17..]);
+        int toLength = b[25];
+        if (b.Length < ForwardFixed + toLength) return false;
+        to = b.Slice(26, toLength);
+        int at = 26 + toLength;
+        int fromLength = b[at++];
+        if (b.Length < at + fromLength) return false;
+        from = b.Slice(at, fromLength);
+        payload = b[(at + fromLength)..];
+        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt
+            && UserName.IsValid(to) && UserName.IsValid(from) && payload.Length <= ProtocolLimits.MaxPayload;
+    }
+
+    public static void WriteAck(Span<byte> destination, ulong upTo)
+    {
+        FrameHeader.Write(destination, (FrameType)PeerFrameType.Ack, 8);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[H..], upTo);
+    }
+
+    public static void WriteRefused(Span<byte> destination, ulong token, PeerRefusal reason, long epoch)
+    {
+        FrameHeader.Write(destination, (FrameType)PeerFrameType.Refused, 17);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[H..], token);
+        destination[H + 8] = (byte)reason;
+        BinaryPrimitives.WriteInt64BigEndian(destination[(H + 9)..], epoch);
+    }
+
+    public static bool TryParseRefused(ReadOnlySpan<byte> b, out ulong token, out PeerRefusal reason, out long epoch)
+    {
+        token = 0; reason = 0; epoch = 0;
+        if (b.Length != 17) return false;
+        token = BinaryPrimitives.ReadUInt64BigEndian(b);
+        reason = (PeerRefusal)b[8];
+        epoch = BinaryPrimitives.ReadInt64BigEndian(b[9..]);
+        return true;
+    }
+}

@@ -1,0 +1,141 @@
+using FastChat.Server.Routing;
+
+namespace FastChat.Server.Cluster.Peers;
+
+/// <summary>
+/// Everything this node keeps about one peer, across that peer's connections (sessions):
+/// the outbox of frames to send, the FORWARDs not yet answered (resent, in order, on the next
+/// session: a home node drops repeats of its current incarnation's tokens, and the recipient's
+/// SDK drops any other repeat by message id), and the bookkeeping of FORWARDs received from it.
+/// Bounded: past <see cref="_capacity"/> frames new forwards are refused, never buffered.
+/// All state under <see cref="Gate"/>.
+/// </summary>
+internal sealed class PeerLink(string remoteId, int capacity)
+{
+    private readonly record struct Outstanding(byte[] Frame, IRouteCompletion? Completion, ulong ClientToken);
+
+    private readonly int _capacity = capacity;
+    private readonly Queue<byte[]> _outbox = new();
+    private readonly SortedDictionary<ulong, Outstanding> _unanswered = new();
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private ulong _nextToken;
+    private PeerSession? _session;
+
+    private object Gate => _outbox;
+
+    public string RemoteId { get; } = remoteId;
+    public PeerLinkMetrics Metrics { get; } = new();
+    public InboundState Inbound { get; } = new();
+
+    /// <summary>The live session, if connected.</summary>
+    public PeerSession? Session { get { lock (Gate) return _session; } }
+
+    public int Depth { get { lock (Gate) return _outbox.Count + _unanswered.Count; } }
+
+    /// <summary>Queues a FORWARD of <paramref name="request"/> with a fresh token; false when the link is full.</summary>
+    public bool TryForward(in RouteRequest request, long epoch, IRouteCompletion? completion, ulong clientToken)
+    {
+        lock (Gate)
+        {
+            if (_outbox.Count + _unanswered.Count >= _capacity) return false;
+            ulong token = ++_nextToken;
+            var frame = new byte[PeerFrames.ForwardLength(request.Recipient.Length, request.From.Length, request.Payload.Length)];
+            PeerFrames.WriteForward(frame, epoch, token, request.Kind, request.MessageId, request.Recipient, request.From, request.Payload);
+            _unanswered.Add(token, new Outstanding(frame, completion, clientToken));
+            _outbox.Enqueue(frame);
+        }
+        _signal.Release();
+        return true;
+    }
+
+    /// <summary>Queues a control frame (acks, refusals, hello): sent on the current session only.</summary>
+    public void Send(byte[] frame)
+    {
+        lock (Gate) _outbox.Enqueue(frame);
+        _signal.Release();
+    }
+
+    /// <summary>The peer acknowledged every token up to <paramref name="upTo"/> not refused before.</summary>
+    public void OnAck(ulong upTo)
+    {
+        List<Outstanding>? done = null;
+        lock (Gate)
+        {
+            while (_unanswered.Count > 0)
+            {
+                var first = _unanswered.First();
+                if (first.Key > upTo) break;
+                _unanswered.Remove(first.Key);
+                (done ??= []).Add(first.Value);
+            }
+        }
+        if (done is null) return;
+        Metrics.AddAcked(done.Count);
+        foreach (var entry in done) entry.Completion?.OnRouted(entry.ClientToken, RouteResult.Queued);
+    }
+
+    public void OnRefused(ulong token, RouteResult result)
+    {
+        Outstanding entry;
+        lock (Gate)
+            if (!_unanswered.Remove(token, out entry)) return;
+        entry.Completion?.OnRouted(entry.ClientToken, result);
+    }
+
+    /// <summary>A new session: it starts with the unanswered FORWARDs, in token order, then whatever else is queued.</summary>
+    public void Attach(PeerSession session, byte[] hello)
+    {
+        lock (Gate)
+        {
+            _session = session;
+            var rest = _outbox.Where(f => f[0] != (byte)PeerFrameType.Forward).ToArray(); // forwards: from the unanswered set
+            _outbox.Clear();
+            _outbox.Enqueue(hello);
+            foreach (var entry in _unanswered.Values) _outbox.Enqueue(entry.Frame);
+            foreach (var frame in rest) _outbox.Enqueue(frame);
+        }
+        Metrics.Connected();
+        _signal.Release();
+    }
+
+    public void Detach(PeerSession session)
+    {
+        lock (Gate)
+        {
+            if (_session != session) return;
+            _session = null;
+        }
+        Metrics.Disconnected();
+    }
+
+    /// <summary>
+    /// Gives up on the peer for good (it left the cluster): unanswered routes are told
+    /// unavailable, which the sender sees as a refusal it may retry with a new id.
+    /// </summary>
+    public void Abandon()
+    {
+        List<Outstanding> dropped;
+        lock (Gate)
+        {
+            dropped = [.. _unanswered.Values];
+            _unanswered.Clear();
+            _outbox.Clear();
+        }
+        foreach (var entry in dropped) entry.Completion?.OnRouted(entry.ClientToken, RouteResult.Unavailable);
+    }
+
+    /// <summary>Waits for frames to send, then moves them all into <paramref name="batch"/> (the session's writer).</summary>
+    public async ValueTask TakeAsync(PeerSession session, List<byte[]> batch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (Gate)
+            {
+                if (_session != session) throw new OperationCanceledException("session replaced");
+                while (_outbox.TryDequeue(out var frame)) batch.Add(frame);
+            }
+            if (batch.Count > 0) return;
+            await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+using FastChat.Server.Telemetry;
+
+namespace FastChat.Server.Cluster.Peers;
+
+/// <summary>Per-link observable instruments on the FastChat.Server meter, tagged with the peer's node id.</summary>
+internal sealed class PeerLinkInstruments
+{
+    public PeerLinkInstruments(FastChatMetrics metrics, PeerMesh mesh, ClusterState state)
+    {
+        var meter = metrics.Meter;
+        meter.CreateObservableGauge("fastchat.peer.queue_depth", () => Each(mesh, l => (long)l.Depth), description: "Frames queued or unanswered per peer link");
+        meter.CreateObservableCounter("fastchat.peer.frames_sent", () => Each(mesh, l => l.Metrics.FramesSent));
+        meter.CreateObservableCounter("fastchat.peer.frames_received", () => Each(mesh, l => l.Metrics.FramesReceived));
+        meter.CreateObservableCounter("fastchat.peer.bytes_sent", () => Each(mesh, l => l.Metrics.BytesSent), "By");
+        meter.CreateObservableCounter("fastchat.peer.bytes_received", () => Each(mesh, l => l.Metrics.BytesReceived), "By");
+        meter.CreateObservableCounter("fastchat.peer.sessions", () => Each(mesh, l => l.Metrics.Sessions), description: "Link sessions established (first connect and reconnects)");
+        meter.CreateObservableGauge("fastchat.peer.connected", () => Each(mesh, l => l.Metrics.IsConnected ? 1L : 0L));
+        meter.CreateObservableGauge("fastchat.cluster.epoch", () => state.View.Epoch);
+        meter.CreateObservableGauge("fastchat.cluster.members", () => (long)state.View.Members.Count);
+        meter.CreateObservableGauge("fastchat.cluster.partitions_owned", () => (long)(state.View.Table?.CountOwnedBy(state.View.SelfId) ?? 0));
+    }
+
+    private static IEnumerable<Measurement<long>> Each(PeerMesh mesh, Func<PeerLink, long> read) =>
+        mesh.Links.Values.Select(l => new Measurement<long>(read(l), new KeyValuePair<string, object?>("peer", l.RemoteId)));
+}
