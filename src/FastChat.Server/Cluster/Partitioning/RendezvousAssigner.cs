@@ -38,6 +38,13 @@ public static class RendezvousAssigner
         return owners;
     }
 
+    /// <summary>One node's score for one partition (the spec's formula; tests check it against the C library).</summary>
+    internal static ulong ScoreOf(string nodeId, int partition)
+    {
+        var prefix = System.Text.Encoding.UTF8.GetBytes(nodeId);
+        return Score(prefix, partition, new byte[prefix.Length + 4]);
+    }
+
     private static ulong Score(byte[] nodeId, int partition, Span<byte> buffer)
     {
         nodeId.CopyTo(buffer);

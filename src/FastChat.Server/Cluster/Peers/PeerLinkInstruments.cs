@@ -15,6 +15,7 @@ internal sealed class PeerLinkInstruments
         meter.CreateObservableCounter("fastchat.peer.bytes_sent", () => Each(mesh, l => l.Metrics.BytesSent), "By");
         meter.CreateObservableCounter("fastchat.peer.bytes_received", () => Each(mesh, l => l.Metrics.BytesReceived), "By");
         meter.CreateObservableCounter("fastchat.peer.sessions", () => Each(mesh, l => l.Metrics.Sessions), description: "Link sessions established (first connect and reconnects)");
+        meter.CreateObservableGauge("fastchat.peer.rtt", () => Each(mesh, l => l.Metrics.RttMicroseconds), "us", "Last heartbeat round trip");
         meter.CreateObservableGauge("fastchat.peer.connected", () => Each(mesh, l => l.Metrics.IsConnected ? 1L : 0L));
         meter.CreateObservableGauge("fastchat.cluster.epoch", () => state.View.Epoch);
         meter.CreateObservableGauge("fastchat.cluster.members", () => (long)state.View.Members.Count);

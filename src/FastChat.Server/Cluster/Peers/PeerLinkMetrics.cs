@@ -3,7 +3,7 @@ namespace FastChat.Server.Cluster.Peers;
 /// <summary>Counters of one link, read by the mesh's observable instruments and the admin view.</summary>
 internal sealed class PeerLinkMetrics
 {
-    private long _framesSent, _framesReceived, _bytesSent, _bytesReceived, _sessions, _acked;
+    private long _framesSent, _framesReceived, _bytesSent, _bytesReceived, _sessions, _acked, _rttMicros;
     private int _connected;
 
     public long FramesSent => Volatile.Read(ref _framesSent);
@@ -14,6 +14,8 @@ internal sealed class PeerLinkMetrics
     public long Sessions => Volatile.Read(ref _sessions);
     public long Acked => Volatile.Read(ref _acked);
     public bool IsConnected => Volatile.Read(ref _connected) == 1;
+    /// <summary>The last heartbeat's round trip, microseconds (0 before the first).</summary>
+    public long RttMicroseconds => Volatile.Read(ref _rttMicros);
 
     public void Sent(int frames, int bytes)
     {
@@ -26,6 +28,8 @@ internal sealed class PeerLinkMetrics
         Interlocked.Add(ref _framesReceived, frames);
         Interlocked.Add(ref _bytesReceived, bytes);
     }
+
+    public void Rtt(TimeSpan rtt) => Volatile.Write(ref _rttMicros, (long)rtt.TotalMicroseconds);
 
     public void AddAcked(int count) => Interlocked.Add(ref _acked, count);
 

@@ -202,6 +202,16 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
                     _logger.LogWarning("Node {Node} refused a forward under epoch mismatch (its epoch {Theirs}, ours {Ours}).", session.Link.RemoteId, epoch, _state.View.Epoch);
                 session.Link.OnRefused(token, InboundState.ToResult(reason));
                 return true;
+            case (byte)FrameType.Ping:
+                if (!MessageFrames.TryParseU64(frame.Body, out ulong ping)) return false;
+                var pong = new byte[MessageFrames.U64FrameLength];
+                MessageFrames.WriteU64(pong, FrameType.Pong, ping);
+                session.Link.Send(pong);
+                return true;
+            case (byte)FrameType.Pong:
+                if (!MessageFrames.TryParseU64(frame.Body, out ulong sent)) return false;
+                session.Link.Metrics.Rtt(Stopwatch.GetElapsedTime((long)sent));
+                return true;
             default:
                 return FrameTypes.IsOptional(frame.Type);
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Noise;
@@ -27,6 +28,7 @@ internal sealed class PeerSession : IAckSink
     private readonly IPeerFrameHandler _handler;
     private readonly CancellationTokenSource _closed = new();
     private readonly byte[] _record = new byte[NoiseConstants.MaxMessageLength];
+    private long _lastReceive = Stopwatch.GetTimestamp();
 
     public PeerSession(PeerLink link, PipeReader input, PipeWriter output, NoiseTransport transport, IPeerFrameHandler handler)
     {
@@ -52,9 +54,10 @@ internal sealed class PeerSession : IAckSink
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
         var read = ReadLoopAsync(linked.Token);
         var write = WriteLoopAsync(linked.Token);
-        await Task.WhenAny(read, write).ConfigureAwait(false);
+        var heartbeat = HeartbeatAsync(linked.Token);
+        await Task.WhenAny(read, write, heartbeat).ConfigureAwait(false);
         Close();
-        try { await Task.WhenAll(read, write).ConfigureAwait(false); }
+        try { await Task.WhenAll(read, write, heartbeat).ConfigureAwait(false); }
         catch (Exception) { /* the session is over; the link reconnects */ }
         Link.Detach(this);
         await _input.CompleteAsync().ConfigureAwait(false);
@@ -67,11 +70,32 @@ internal sealed class PeerSession : IAckSink
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
     }
 
+    /// <summary>
+    /// PING every <see cref="HeartbeatInterval"/>; a session that hears nothing for
+    /// <see cref="DeadAfter"/> is closed, so a link cut without a FIN (a partition, a dead host) is
+    /// noticed in seconds rather than TCP's minutes, and its unanswered forwards go out again on the next session.
+    /// </summary>
+    private async Task HeartbeatAsync(CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+        {
+            if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceive)) > DeadAfter) return;
+            var ping = new byte[MessageFrames.U64FrameLength];
+            MessageFrames.WriteU64(ping, FrameType.Ping, (ulong)Stopwatch.GetTimestamp());
+            Link.Send(ping);
+        }
+    }
+
+    public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(1);
+    public static TimeSpan DeadAfter { get; } = TimeSpan.FromSeconds(5);
+
     private async Task ReadLoopAsync(CancellationToken token)
     {
         while (true)
         {
             var result = await _input.ReadAsync(token).ConfigureAwait(false);
+            Volatile.Write(ref _lastReceive, Stopwatch.GetTimestamp());
             var buffer = result.Buffer;
             int frames = 0;
             long bytes = buffer.Length;
