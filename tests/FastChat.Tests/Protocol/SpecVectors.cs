@@ -126,6 +126,10 @@ public static class SpecVectors
         Add("register_request_code", "REGISTER [nil]: send me a code", ControlFrames.Encode(new RegisterBody(null)));
         Add("register_with_code", "REGISTER ['12345678']", ControlFrames.Encode(new RegisterBody("12345678")));
         Add("register_result", "REGISTER_RESULT [0 registered, 'registered']", ControlFrames.Encode(new RegisterResultBody(RegisterStatus.Registered, "registered")));
+        Add("redirect", "REDIRECT ['127.0.0.2', 5222, epoch 42, server key 0x11 x 32]: this user's home is 127.0.0.2:5222",
+            ControlFrames.Encode(new RedirectBody("127.0.0.2", 5222, 42, Enumerable.Repeat((byte)0x11, 32).ToArray())));
+        Add("disconnect_redirect", "DISCONNECT [25 redirect, 'your home server is 127.0.0.2:5222'] (always right after REDIRECT)",
+            ControlFrames.Encode(new DisconnectBody(ErrorCode.Redirect, "your home server is 127.0.0.2:5222")));
         Add("error", "ERROR [13 unknown_recipient, ref msg_id 9, 'no such user']", ControlFrames.Encode(new ErrorBody(ErrorCode.UnknownRecipient, 9, "no such user")));
         Add("disconnect", "DISCONNECT [18 idle_timeout, 'no traffic within the idle timeout']", ControlFrames.Encode(new DisconnectBody(ErrorCode.IdleTimeout, "no traffic within the idle timeout")));
         return new JsonObject { ["description"] = "Every FastChat v1 frame type, header included (type, flags, length big-endian, body).", ["frames"] = frames };
