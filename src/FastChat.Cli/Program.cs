@@ -10,7 +10,7 @@ namespace FastChat.Cli
     public static class CliMain
     {
         private const string Usage = """
-            usage: fastchat [--profile NAME | --profile-dir DIR] [--server HOST:PORT] COMMAND
+            usage: fastchat [--profile NAME | --profile-dir DIR] [--server HOST:PORT[,HOST:PORT...]] COMMAND
               register NAME [--code CODE]   bind NAME to this profile's device key (asks for a code if the server needs one)
               chat CONTACT                  chat interactively; incoming messages and ✓ ✓✓ read ticks appear live
               send CONTACT TEXT...          send one message; exits when the server has it (✓)

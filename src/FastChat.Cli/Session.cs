@@ -8,11 +8,14 @@ public static class Session
 {
     public static FastChatClient CreateClient(Profile profile, string user)
     {
-        var (host, port) = ParseServer(profile.Server);
+        // "host:port[,host:port...]": the first is dialled, the rest are seeds of the same cluster.
+        var servers = profile.Server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (host, port) = ParseServer(servers[0]);
         return new FastChatClient(new FastChatClientOptions
         {
             Host = host,
             Port = port,
+            Seeds = servers[1..],
             UserName = user,
             StaticPrivateKey = profile.LoadOrCreateKey(),
             ServerPublicKey = profile.ServerKey is null ? null : Convert.FromHexString(profile.ServerKey),
@@ -36,9 +39,25 @@ public static class Session
         return (client, welcome);
     }
 
+    /// <summary>
+    /// Pins the first server's key (trust on first use); when a cluster redirected the client, the
+    /// home node it ended on (whose key the redirecting, pinned server vouched for) becomes the
+    /// profile's server, the others staying as seeds.
+    /// </summary>
     public static void PinServerKey(Profile profile, FastChatClient client)
     {
-        if (profile.ServerKey is not null || client.ServerPublicKey is null) return;
+        if (client.ServerPublicKey is null) return;
+        var servers = profile.Server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var (host, port) = client.Server;
+        string reached = host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+        bool moved = servers.Count == 0 || ParseServer(servers[0]) != client.Server;
+        if (profile.ServerKey is not null && !moved) return;
+        if (moved)
+        {
+            servers.Remove(reached);
+            servers.Insert(0, reached);
+            profile.Server = string.Join(',', servers);
+        }
         profile.ServerKey = Convert.ToHexString(client.ServerPublicKey).ToLowerInvariant();
         profile.Save();
     }
