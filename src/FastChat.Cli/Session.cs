@@ -1,5 +1,6 @@
 using FastChat.Client;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
 
 namespace FastChat.Cli;
 
@@ -49,7 +50,7 @@ public static class Session
         if (client.ServerPublicKey is null) return;
         var servers = profile.Server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var (host, port) = client.Server;
-        string reached = host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+        string reached = Endpoints.Format(host, port);
         bool moved = servers.Count == 0 || ParseServer(servers[0]) != client.Server;
         if (profile.ServerKey is not null && !moved) return;
         if (moved)
@@ -62,12 +63,8 @@ public static class Session
         profile.Save();
     }
 
-    public static (string Host, int Port) ParseServer(string server)
-    {
-        int colon = server.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out int port)) return (server, 5222);
-        return (server[..colon], port);
-    }
+    public static (string Host, int Port) ParseServer(string server) =>
+        Endpoints.TryParse(server, out var host, out int port) ? (host, port) : (server, 5222);
 }
 
 public sealed class CliException(string message) : Exception(message);

@@ -1,4 +1,5 @@
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
 
 namespace FastChat.Client;
 
@@ -19,9 +20,8 @@ internal sealed class ServerEndpoints
         _seeds.Add((options.Host, options.Port));
         foreach (var seed in options.Seeds)
         {
-            int colon = seed.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(seed.AsSpan(colon + 1), out int port)) throw new ArgumentException($"Seed \"{seed}\" is not host:port.");
-            _seeds.Add((seed[..colon].Trim('[', ']'), port));
+            if (!Endpoints.TryParse(seed, out var host, out int port)) throw new ArgumentException($"Seed \"{seed}\" is not host:port.");
+            _seeds.Add((host, port));
         }
         (Host, Port, Key) = (options.Host, options.Port, options.ServerPublicKey);
     }

@@ -12,6 +12,6 @@ internal sealed class ClusterLocator(ClusterState state) : IUserLocator
         if (home is null) return new UserLocation(false);
         if (view.IsSelf(home)) return UserLocation.Local;
         var member = view.Live(home);
-        return new UserLocation(false, home, member?.ClientEndpoint, member?.PublicKey(), view.Epoch);
+        return new UserLocation(false, member?.ClientEndpoint, member?.PublicKey(), view.Epoch);
     }
 }

@@ -24,13 +24,12 @@ public sealed class ClusterOptions
     public int LeaseTtlSeconds { get; set; } = 5;
     /// <summary>Frames waiting for one peer link before new ones are refused (backpressure).</summary>
     public int PeerQueueFrames { get; set; } = 65536;
-    /// <summary>How long a route to a peer may wait for its answer before the sender is told unavailable.</summary>
-    public int PeerRouteTimeoutSeconds { get; set; } = 10;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Etcd);
 
-    public IReadOnlyList<Uri> EtcdEndpoints() =>
-        Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => new Uri(e)).ToArray();
+    public IReadOnlyList<Uri> EtcdEndpoints() => EtcdParts().Select(e => new Uri(e)).ToArray();
+
+    private string[] EtcdParts() => Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public string KeyPrefix => $"/fastchat/{Name}/";
     public string MembersPrefix => KeyPrefix + "members/";
@@ -39,7 +38,7 @@ public sealed class ClusterOptions
     public void Validate(string listenAddress, int clientPort)
     {
         if (!Enabled) return;
-        foreach (var part in Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in EtcdParts())
             if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"FastChat:Cluster:Etcd: \"{part}\" is not an http(s) URL.");
         if (clientPort == 0) throw new ArgumentException("FastChat:Port must be a fixed port in cluster mode (members publish it).");
@@ -53,7 +52,6 @@ public sealed class ClusterOptions
         if (Partitions is < 1 or > 65536) throw new ArgumentException("FastChat:Cluster:Partitions must be 1-65536.");
         if (LeaseTtlSeconds is < 2 or > 300) throw new ArgumentException("FastChat:Cluster:LeaseTtlSeconds must be 2-300.");
         if (PeerQueueFrames < 16) throw new ArgumentException("FastChat:Cluster:PeerQueueFrames must be at least 16.");
-        if (PeerRouteTimeoutSeconds < 1) throw new ArgumentException("FastChat:Cluster:PeerRouteTimeoutSeconds must be positive.");
     }
 
     public int EffectivePeerPort(int clientPort) => PeerPort > 0 ? PeerPort : clientPort + 1000;

@@ -9,12 +9,8 @@ namespace FastChat.Server.Cluster;
 public sealed class ClusterState(string selfId)
 {
     private volatile ClusterView _view = ClusterView.Empty(selfId);
-    private readonly TaskCompletionSource _bootstrapped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ClusterView View => _view;
-
-    /// <summary>Completes once a partition table is known.</summary>
-    public Task Bootstrapped => _bootstrapped.Task;
 
     /// <summary>Raised after each new view, on the membership thread; handlers must be quick.</summary>
     public event Action<ClusterView>? Changed;
@@ -22,7 +18,6 @@ public sealed class ClusterState(string selfId)
     internal void Publish(ClusterView view)
     {
         _view = view;
-        if (view.Table is not null) _bootstrapped.TrySetResult();
         Changed?.Invoke(view);
     }
 }

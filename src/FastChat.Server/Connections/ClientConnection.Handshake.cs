@@ -66,7 +66,7 @@ internal sealed partial class ClientConnection
 
     private bool Redirect(Routing.UserLocation home)
     {
-        if (home is { HomeEndpoint: { } endpoint, HomeKey: { } key } && Cluster.Endpoints.TryParse(endpoint, out var host, out int port))
+        if (home is { HomeEndpoint: { } endpoint, HomeKey: { } key } && Endpoints.TryParse(endpoint, out var host, out int port))
         {
             _server.Metrics.Redirected();
             TryWrite(ControlFrames.Encode(new RedirectBody(host, port, home.Epoch, key)));

@@ -1,3 +1,4 @@
+using FastChat.Protocol.Wire;
 using FastChat.Server.Accounts;
 using FastChat.Server.Cluster;
 using FastChat.Server.Cluster.Membership;
@@ -22,12 +23,10 @@ internal static class ClusterRegistration
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PeerMesh>());
         services.AddSingleton<PeerConnectionHandler>();
         services.AddSingleton<IMessageRouter, MeshMessageRouter>();
-        services.AddSingleton<PeerLinkInstruments>();
         services.AddHostedService(sp =>
         {
             var identity = sp.GetRequiredService<ServerIdentity>();
             var directory = sp.GetRequiredService<LocalDirectory>();
-            sp.GetRequiredService<PeerLinkInstruments>();
             string advertised = cluster.Advertised(options.ListenAddress);
             string client = Endpoints.Format(advertised, options.Port);
             string peer = Endpoints.Format(advertised, cluster.EffectivePeerPort(options.Port));

@@ -1,7 +1,7 @@
 namespace FastChat.Server.Routing;
 
 /// <summary>Where a user is homed: here, or on another node (its client address, when that node is live).</summary>
-internal readonly record struct UserLocation(bool IsLocal, string? HomeNode = null, string? HomeEndpoint = null, byte[]? HomeKey = null, long Epoch = 0)
+internal readonly record struct UserLocation(bool IsLocal, string? HomeEndpoint = null, byte[]? HomeKey = null, long Epoch = 0)
 {
     public static UserLocation Local { get; } = new(true);
 }

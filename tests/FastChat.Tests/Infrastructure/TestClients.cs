@@ -60,12 +60,16 @@ public sealed class TestClient : IAsyncDisposable
 
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null)
+    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null) =>
+        TrueAsync(condition, timeout, () => because ?? "condition not met in time");
+
+    /// <param name="explain">Built only on failure (it may describe the state at the deadline).</param>
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan? timeout, Func<string> explain)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail(because ?? "condition not met in time");
+            if (DateTime.UtcNow > deadline) Assert.Fail(explain());
             await Task.Delay(10);
         }
     }

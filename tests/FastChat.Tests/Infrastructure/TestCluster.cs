@@ -71,13 +71,8 @@ public sealed class TestCluster : IAsyncDisposable
             bool viewed = output.Any(l => l.Contains($"{count} live members", StringComparison.Ordinal) && !l.Contains("owns 0 partitions", StringComparison.Ordinal));
             return viewed && Enumerable.Range(0, count).Where(j => j != i).All(j => LinkUp(output, NodeId(j)));
         });
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!Formed())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail("the mesh did not form:\n" + string.Join("\n---\n", _nodes.Select(n => string.Join("\n", n.Output.TakeLast(30)))));
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(Formed, timeout ?? TimeSpan.FromSeconds(60),
+            () => "the mesh did not form:\n" + string.Join("\n---\n", _nodes.Select(n => string.Join("\n", n.Output.TakeLast(30)))));
     }
 
     private static bool LinkUp(IReadOnlyList<string> output, string peer)

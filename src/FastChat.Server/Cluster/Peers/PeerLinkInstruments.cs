@@ -1,19 +1,17 @@
 using System.Diagnostics.Metrics;
-using FastChat.Server.Telemetry;
-
 namespace FastChat.Server.Cluster.Peers;
 
 /// <summary>Per-link observable instruments on the FastChat.Server meter, tagged with the peer's node id.</summary>
-internal sealed class PeerLinkInstruments
+internal static class PeerLinkInstruments
 {
-    public PeerLinkInstruments(FastChatMetrics metrics, PeerMesh mesh, ClusterState state)
+    public static void Register(Meter meter, PeerMesh mesh, ClusterState state)
     {
-        var meter = metrics.Meter;
         meter.CreateObservableGauge("fastchat.peer.queue_depth", () => Each(mesh, l => (long)l.Depth), description: "Frames queued or unanswered per peer link");
         meter.CreateObservableCounter("fastchat.peer.frames_sent", () => Each(mesh, l => l.Metrics.FramesSent));
         meter.CreateObservableCounter("fastchat.peer.frames_received", () => Each(mesh, l => l.Metrics.FramesReceived));
         meter.CreateObservableCounter("fastchat.peer.bytes_sent", () => Each(mesh, l => l.Metrics.BytesSent), "By");
         meter.CreateObservableCounter("fastchat.peer.bytes_received", () => Each(mesh, l => l.Metrics.BytesReceived), "By");
+        meter.CreateObservableCounter("fastchat.peer.forwards_acked", () => Each(mesh, l => l.Metrics.Acked), description: "Forwards this node sent that their home acknowledged as durable");
         meter.CreateObservableCounter("fastchat.peer.sessions", () => Each(mesh, l => l.Metrics.Sessions), description: "Link sessions established (first connect and reconnects)");
         meter.CreateObservableGauge("fastchat.peer.rtt", () => Each(mesh, l => l.Metrics.RttMicroseconds), "us", "Last heartbeat round trip");
         meter.CreateObservableGauge("fastchat.peer.connected", () => Each(mesh, l => l.Metrics.IsConnected ? 1L : 0L));

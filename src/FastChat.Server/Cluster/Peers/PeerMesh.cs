@@ -39,7 +39,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
     private CancellationToken _stopping;
 
     public PeerMesh(ClusterOptions options, ClusterState state, ServerIdentity identity, LocalMessageRouter local, GroupCommit commit,
-        ILogger<PeerMesh> logger)
+        Telemetry.FastChatMetrics metrics, ILogger<PeerMesh> logger)
     {
         _options = options;
         _state = state;
@@ -47,6 +47,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
         _local = local;
         _commit = commit;
         _logger = logger;
+        PeerLinkInstruments.Register(metrics.Meter, this, state);
         _serverHello = new ServerHello(Preamble.CurrentVersion, options.NodeId, ProtocolLimits.MaxRecordPlaintext, ProtocolLimits.MaxPayload, 30).Encode();
     }
 
@@ -80,7 +81,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
         if (_stopping.IsCancellationRequested) return;
         foreach (var member in view.Members.Values)
         {
-            if (view.IsSelf(member.NodeId) || string.CompareOrdinal(SelfId, member.NodeId) > 0) continue;
+            if (string.CompareOrdinal(SelfId, member.NodeId) >= 0) continue; // itself, or a node that dials us
             var link = LinkTo(member.NodeId);
             _dialers.GetOrAdd(member.NodeId, _ => Task.Run(() => DialLoopAsync(link, _stopping)));
         }
@@ -125,7 +126,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
 
     private async Task DialOnceAsync(PeerLink link, MemberRecord member, CancellationToken stopping)
     {
-        var (host, port) = ParseEndpoint(member.PeerEndpoint);
+        if (!Endpoints.TryParse(member.PeerEndpoint, out var host, out int port)) throw new InvalidOperationException($"bad peer address {member.PeerEndpoint}");
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
         {
@@ -257,12 +258,6 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
         session.Link.Send(frame); // before the cumulative ack can pass over the token
         acks.Routing(token);
         acks.Routed(token, accepted: false);
-    }
-
-    private static (string Host, int Port) ParseEndpoint(string endpoint)
-    {
-        int colon = endpoint.LastIndexOf(':');
-        return (endpoint[..colon].Trim('[', ']'), int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -47,8 +47,6 @@ internal sealed class PeerSession : IAckSink
     /// <summary>Acknowledges the FORWARDs received on this session once durable here (created on the first).</summary>
     public AckTracker? InboundAcks { get; set; }
 
-    public CancellationToken Closed => _closed.Token;
-
     public async Task RunAsync(CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);

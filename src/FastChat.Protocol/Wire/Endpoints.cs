@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace FastChat.Server.Cluster;
+namespace FastChat.Protocol.Wire;
 
-/// <summary>"host:port" strings as member records carry them ("[::1]:5222" for IPv6).</summary>
+/// <summary>"host:port" strings ("[::1]:5222" for IPv6), as member records, seeds and the CLI's --server carry them.</summary>
 public static class Endpoints
 {
     public static string Format(string host, int port) => host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
