@@ -59,7 +59,8 @@ public sealed class FastChatClient : IAsyncDisposable
         {
             try { return await ConnectOnceAsync(cancellationToken).ConfigureAwait(false); }
             catch (FastChatException ex) when (ex.Code == ErrorCode.Redirect && redirects < MaxRedirects && _endpoints.FollowRedirect()) { redirects++; }
-            catch (System.Net.Sockets.SocketException) when (++unreachable < _endpoints.SeedCount) { _endpoints.NextSeed(_options.ServerPublicKey); }
+            // A dead home (or seed) is replaced by the next seed, which redirects to the user's home now.
+            catch (System.Net.Sockets.SocketException) when (unreachable++ < _endpoints.SeedCount) { _endpoints.NextSeed(_options.ServerPublicKey); }
         }
     }
 

@@ -3,13 +3,13 @@ using FastChat.Server.Storage;
 
 namespace FastChat.Server.Accounts;
 
-internal enum CreateAccountResult { Created, NameTaken }
+internal enum CreateAccountResult { Created, NameTaken, NotOwned }
 
 /// <summary>
 /// Accounts in FASTER beside the queues: <c>A|user</c> → version u8 | static public key (32) |
 /// created unix ms (i64). A user is their device's static Noise key; there are no passwords.
 /// </summary>
-internal sealed class AccountStore(FasterStore store, GroupCommit commit)
+internal sealed class AccountStore(FasterStore store, GroupCommit commit, IOwnershipGate gate)
 {
     private const int ValueLength = 1 + 32 + 8;
     // Striped by name: one global lock serialized every registration behind whichever thread
@@ -40,6 +40,7 @@ internal sealed class AccountStore(FasterStore store, GroupCommit commit)
         var name = Encoding.ASCII.GetBytes(user);
         lock (_createLocks[(uint)user.GetHashCode() % (uint)_createLocks.Length])
         {
+            if (!gate.MayWrite(name)) return CreateAccountResult.NotOwned;
             if (Exists(name)) return CreateAccountResult.NameTaken;
             Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
             Span<byte> value = stackalloc byte[ValueLength];
@@ -50,5 +51,12 @@ internal sealed class AccountStore(FasterStore store, GroupCommit commit)
         }
         await commit.WaitForCommitAsync().ConfigureAwait(false);
         return CreateAccountResult.Created;
+    }
+
+    /// <summary>Returns once every account creation that started before the call has finished (see <see cref="IOwnershipGate"/>).</summary>
+    public void Quiesce()
+    {
+        foreach (var gate in _createLocks)
+            lock (gate) { }
     }
 }

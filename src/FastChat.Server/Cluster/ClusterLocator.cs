@@ -2,14 +2,18 @@ using FastChat.Server.Routing;
 
 namespace FastChat.Server.Cluster;
 
-/// <summary>Homes by the agreed partition table; before bootstrap no user is local.</summary>
+/// <summary>
+/// Homes by the agreed partition table. Before bootstrap no user is local; while a user's
+/// partition moves, the user has no home to go to (the client retries shortly).
+/// </summary>
 internal sealed class ClusterLocator(ClusterState state) : IUserLocator
 {
     public UserLocation Locate(ReadOnlySpan<byte> user)
     {
         var view = state.View;
-        var home = view.HomeOf(user);
-        if (home is null) return new UserLocation(false);
+        int partition = view.PartitionOf(user);
+        if (partition < 0 || view.IsMoving(partition)) return new UserLocation(false);
+        var home = view.Table!.OwnerOf(partition);
         if (view.IsSelf(home)) return UserLocation.Local;
         var member = view.Live(home);
         return new UserLocation(false, member?.ClientEndpoint, member?.PublicKey(), view.Epoch);

@@ -25,6 +25,13 @@ public sealed class ClusterOptions
     /// <summary>Frames waiting for one peer link before new ones are refused (backpressure).</summary>
     public int PeerQueueFrames { get; set; } = 65536;
 
+    /// <summary>A graceful stop waits this long for the other nodes to take this node's partitions.</summary>
+    public int LeaveTimeoutSeconds { get; set; } = 60;
+    /// <summary>Entries for a moving partition wait this long for its new home before they are refused as unavailable.</summary>
+    public int HoldSeconds { get; set; } = 30;
+    /// <summary>Entries held at once, over all moving partitions, before new ones are refused.</summary>
+    public int HoldEntries { get; set; } = 100_000;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Etcd);
 
     public IReadOnlyList<Uri> EtcdEndpoints() => EtcdParts().Select(e => new Uri(e)).ToArray();
@@ -34,6 +41,8 @@ public sealed class ClusterOptions
     public string KeyPrefix => $"/fastchat/{Name}/";
     public string MembersPrefix => KeyPrefix + "members/";
     public string TableKey => KeyPrefix + "partition-table";
+    /// <summary><c>handoff/EPOCH/NODE</c>: NODE has handed off every partition leaving it under EPOCH.</summary>
+    public string HandoffPrefix => KeyPrefix + "handoff/";
 
     public void Validate(string listenAddress, int clientPort)
     {
@@ -51,6 +60,9 @@ public sealed class ClusterOptions
         if (BootstrapExpect < 1) throw new ArgumentException("FastChat:Cluster:BootstrapExpect must be positive.");
         if (Partitions is < 1 or > 65536) throw new ArgumentException("FastChat:Cluster:Partitions must be 1-65536.");
         if (LeaseTtlSeconds is < 2 or > 300) throw new ArgumentException("FastChat:Cluster:LeaseTtlSeconds must be 2-300.");
+        if (LeaveTimeoutSeconds is < 1 or > 3600) throw new ArgumentException("FastChat:Cluster:LeaveTimeoutSeconds must be 1-3600.");
+        if (HoldSeconds is < 1 or > 600) throw new ArgumentException("FastChat:Cluster:HoldSeconds must be 1-600.");
+        if (HoldEntries < 1) throw new ArgumentException("FastChat:Cluster:HoldEntries must be positive.");
         if (PeerQueueFrames < 16) throw new ArgumentException("FastChat:Cluster:PeerQueueFrames must be at least 16.");
     }
 

@@ -1,21 +1,82 @@
+using FastChat.Server.Cluster.Partitioning;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Routing;
+using FastChat.Server.Storage;
 
 namespace FastChat.Server.Cluster;
 
 /// <summary>
 /// The router of a cluster node: users this node is home of go to the local queues; anyone
 /// else's entries are forwarded to their home node over its peer link and answered when the
-/// home has them durably (<see cref="RouteResult.Pending"/>).
+/// home has them durably (<see cref="RouteResult.Pending"/>). Entries for a partition that is
+/// moving wait in <see cref="ParkedRoutes"/> and go, in order, once the new home serves it.
 /// </summary>
-internal sealed class MeshMessageRouter(ClusterState state, LocalMessageRouter local, PeerMesh mesh) : IMessageRouter
+internal sealed class MeshMessageRouter : IMessageRouter, IDisposable
 {
+    private readonly ClusterState _state;
+    private readonly LocalMessageRouter _local;
+    private readonly PeerMesh _mesh;
+    private readonly ParkedRoutes _parked;
+    private readonly GroupCommit _commit;
+    private readonly ITimer _retry;
+    private int _releasing;
+
+    public MeshMessageRouter(ClusterState state, LocalMessageRouter local, PeerMesh mesh, ParkedRoutes parked, GroupCommit commit, TimeProvider time)
+    {
+        _state = state;
+        _local = local;
+        _mesh = mesh;
+        _parked = parked;
+        _commit = commit;
+        // A new view may free what waits; so may a peer that catches up with our epoch (no view change here).
+        _state.Changed += _ => Release();
+        _retry = time.CreateTimer(_ => Release(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+    }
+
     public RouteResult Route(in RouteRequest request, IRouteCompletion? completion, ulong token)
     {
-        var view = state.View;
-        var home = view.HomeOf(request.Recipient);
-        if (home is null) return RouteResult.Unavailable; // not bootstrapped yet
-        if (view.IsSelf(home)) return local.RouteHere(request);
-        return mesh.Forward(request, view, home, completion, token);
+        var spin = new SpinWait();
+        while (true)
+        {
+            var view = _state.View;
+            if (view.Table is not { } table) return RouteResult.Unavailable; // not bootstrapped yet
+            int partition = UserPartitioner.PartitionOf(request.Recipient, table.Partitions);
+            if (table.IsMoving(partition) || _parked.Holds(partition)) return _parked.Park(request, partition, completion, token);
+            var result = RouteTo(request, view, table.OwnerOf(partition), completion, token);
+            if (result == RouteResult.NotOwned) return _parked.Park(request, partition, completion, token);
+            if (result != RouteResult.Retry) return result;
+            spin.SpinOnce(); // a link is handing entries back to the parking; then they are ahead of this one
+        }
     }
+
+    private RouteResult RouteTo(in RouteRequest request, Membership.ClusterView view, string home, IRouteCompletion? completion, ulong token) =>
+        view.IsSelf(home) ? _local.RouteHere(request) : _mesh.Forward(request, view, home, completion, token);
+
+    /// <summary>Offers the held entries to the current view; finished ones are answered.</summary>
+    private void Release()
+    {
+        if (_parked.Count == 0 || Interlocked.Exchange(ref _releasing, 1) == 1) return;
+        try
+        {
+            foreach (var (entry, result) in _parked.Release(RouteParked)) Complete(entry, result);
+        }
+        finally { Volatile.Write(ref _releasing, 0); }
+    }
+
+    private RouteResult RouteParked(ParkedRoutes.Entry entry)
+    {
+        var view = _state.View;
+        if (view.Table is not { } table || table.IsMoving(entry.Partition)) return RouteResult.NotOwned;
+        return RouteTo(entry.Request, view, table.OwnerOf(entry.Partition), entry.Completion, entry.Token);
+    }
+
+    private void Complete(ParkedRoutes.Entry entry, RouteResult result)
+    {
+        if (entry.Completion is not { } completion || result == RouteResult.Pending) return; // a peer answers it later
+        if (result == RouteResult.Queued)
+            _ = _commit.WaitForCommitAsync().ContinueWith(_ => completion.OnRouted(entry.Token, RouteResult.Queued), TaskScheduler.Default);
+        else completion.OnRouted(entry.Token, result);
+    }
+
+    public void Dispose() => _retry.Dispose();
 }

@@ -82,7 +82,8 @@ internal sealed partial class ClientConnection
         _state = ConnectionState.Authenticated;
         _server.Metrics.SessionStarted();
         _sessionStarted = true;
-        _server.Queues.Attach(this); // calls OnAttached (WELCOME) before it pushes the backlog
+        // Attach sends WELCOME (OnAttached) before it pushes the backlog; it refuses while the user's partition moves.
+        if (!_server.Queues.Attach(this)) Close(ErrorCode.Unavailable, "your account is moving to another server; retry shortly");
     }
 
     /// <summary>Benchmarks only: an authenticated session whose keys came from an in-memory handshake.</summary>

@@ -108,6 +108,8 @@ internal sealed partial class ClientConnection : IDeliveryTarget
 
     public void Replace() => Close(ErrorCode.Replaced, "signed in from another connection");
 
+    public void Relocate() => Close(ErrorCode.Unavailable, "your account is moving to another server; reconnect shortly");
+
     public void SendPing()
     {
         _pingOutstanding = true;

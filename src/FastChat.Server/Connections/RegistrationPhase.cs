@@ -40,6 +40,8 @@ internal sealed class RegistrationPhase(string user, byte[] clientKey)
             }
         }
         var created = await server.Accounts.CreateAsync(user, clientKey, server.Clock.UnixMs).ConfigureAwait(false);
+        if (created == CreateAccountResult.NotOwned)
+            return new(RegisterStatus.Closed, "your account is moving to another server; retry shortly", ErrorCode.Unavailable);
         if (created == CreateAccountResult.NameTaken) return new(RegisterStatus.NameTaken, "that name is taken", ErrorCode.RegistrationFailed);
         server.Logger.LogInformation("Registered {User}.", user);
         return new(RegisterStatus.Registered, "registered");

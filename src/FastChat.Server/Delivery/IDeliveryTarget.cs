@@ -22,4 +22,7 @@ internal interface IDeliveryTarget
 
     /// <summary>A newer login of the same user took over; close with a reason.</summary>
     void Replace();
+
+    /// <summary>The user's partition is moving to another node: close, so the client reconnects to its new home.</summary>
+    void Relocate();
 }

@@ -18,6 +18,9 @@ internal sealed class LocalDirectory
         return _lookup.TryGetValue(name, out var target) ? target : null;
     }
 
+    /// <summary>Everyone connected now (a copy; for rare sweeps such as a hand-off).</summary>
+    public IDeliveryTarget[] Snapshot() => _byName.Values.ToArray();
+
     public void Set(IDeliveryTarget target) => _byName[target.UserName] = target;
 
     public bool Remove(IDeliveryTarget target) =>

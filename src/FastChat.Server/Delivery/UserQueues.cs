@@ -8,7 +8,13 @@ using FastChat.Server.Telemetry;
 
 namespace FastChat.Server.Delivery;
 
-internal enum EnqueueStatus { Queued, QueueFull }
+internal enum EnqueueStatus
+{
+    Queued,
+    QueueFull,
+    /// <summary>The user's partition is moving to another node (or is not this node's): nothing is written here.</summary>
+    NotOwned,
+}
 
 internal enum AckStatus { Ok, Stale, BeyondDelivered, NotAttached }
 
@@ -31,14 +37,16 @@ internal sealed class UserQueues
     private readonly LocalDirectory _directory;
     private readonly FastChatMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly IOwnershipGate _gate;
     private readonly int _window;
     private readonly int _windowBytes;
     private readonly int _quota;
     private readonly long _ttlMs;
 
     public UserQueues(FasterStore store, GroupCommit commit, LocalDirectory directory, FastChatMetrics metrics,
-        DeliveryOptions options, TimeProvider time)
+        DeliveryOptions options, TimeProvider time, IOwnershipGate gate)
     {
+        _gate = gate;
         _store = store;
         _commit = commit;
         _directory = directory;
@@ -102,6 +110,7 @@ internal sealed class UserQueues
         {
             lock (StripeOf(recipient))
             {
+                if (!_gate.MayWrite(recipient)) return EnqueueStatus.NotOwned;
                 var target = _directory.Find(recipient);
                 var queue = target?.Queue;
                 ulong head, tail;
@@ -138,13 +147,17 @@ internal sealed class UserQueues
         finally { _commit.MarkDirty(); }
     }
 
-    /// <summary>Makes <paramref name="target"/> the user's live connection and starts delivering the backlog.</summary>
-    public long Attach(IDeliveryTarget target)
+    /// <summary>
+    /// Makes <paramref name="target"/> the user's live connection and starts delivering the backlog;
+    /// false when the user's partition is not this node's to serve now (it is moving).
+    /// </summary>
+    public bool Attach(IDeliveryTarget target)
     {
         Span<byte> user = stackalloc byte[UserName.MaxLength];
         user = user[..Encoding.ASCII.GetBytes(target.UserName, user)];
         lock (StripeOf(user))
         {
+            if (!_gate.MayWrite(user)) return false;
             var previous = _directory.Find(user);
             if (previous is not null && !ReferenceEquals(previous, target))
             {
@@ -158,8 +171,18 @@ internal sealed class UserQueues
             _directory.Set(target);
             target.OnAttached((long)(tail - head));
             Pump(target, queue, user, ulong.MaxValue, default, null);
-            return (long)(tail - head);
+            return true;
         }
+    }
+
+    /// <summary>
+    /// Returns once every queue change that started before the call has finished; later ones see
+    /// the ownership gate as it is now (the hand-off's barrier before it copies a partition).
+    /// </summary>
+    public void Quiesce()
+    {
+        foreach (var stripe in _stripes)
+            lock (stripe) { }
     }
 
     public void Detach(IDeliveryTarget target)

@@ -1,16 +1,22 @@
 using FastChat.Protocol.Wire;
 using FastChat.Server.Accounts;
 using FastChat.Server.Cluster;
+using FastChat.Server.Cluster.Handoff;
 using FastChat.Server.Cluster.Membership;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Delivery;
 using FastChat.Server.Routing;
+using FastChat.Server.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Hosting;
 
-/// <summary>The services a cluster node adds: membership in etcd, the view, the peer mesh and the mesh router.</summary>
+/// <summary>
+/// The services a cluster node adds: membership in etcd, the view, the ownership gate, the peer
+/// mesh, the mesh router with its held entries, and the hand-off of partitions.
+/// </summary>
 internal static class ClusterRegistration
 {
     public static void AddClusterNode(this IServiceCollection services, FastChatOptions options)
@@ -19,11 +25,17 @@ internal static class ClusterRegistration
         services.AddSingleton(cluster);
         services.AddSingleton(new ClusterState(cluster.NodeId));
         services.AddSingleton<IUserLocator, ClusterLocator>();
+        services.AddSingleton<IOwnershipGate, ClusterOwnershipGate>();
+        services.AddSingleton(sp => new ParkedRoutes(cluster.HoldEntries, TimeSpan.FromSeconds(cluster.HoldSeconds), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HandoffTarget>();
+        services.AddSingleton<HandoffReplies>();
+        services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<HandoffTarget>());
+        services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<HandoffReplies>());
         services.AddSingleton<PeerMesh>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PeerMesh>());
         services.AddSingleton<PeerConnectionHandler>();
         services.AddSingleton<IMessageRouter, MeshMessageRouter>();
-        services.AddHostedService(sp =>
+        services.AddSingleton(sp =>
         {
             var identity = sp.GetRequiredService<ServerIdentity>();
             var directory = sp.GetRequiredService<LocalDirectory>();
@@ -33,7 +45,12 @@ internal static class ClusterRegistration
             string key = Convert.ToHexString(identity.PublicKey).ToLowerInvariant();
             return new EtcdMembership(cluster, sp.GetRequiredService<ClusterState>(),
                 () => new MemberRecord(cluster.NodeId, client, peer, key, directory.Count),
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EtcdMembership>>());
+                sp.GetRequiredService<ILogger<EtcdMembership>>());
         });
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<EtcdMembership>());
+        services.AddSingleton<HandoffSource>();
+        services.AddHostedService<OwnershipWorker>();
+        // A graceful stop first hands the node's partitions to the others (OwnershipWorker.StoppingAsync).
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(cluster.LeaveTimeoutSeconds + 15));
     }
 }

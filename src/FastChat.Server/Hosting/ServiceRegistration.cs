@@ -57,6 +57,7 @@ public static class FastChatHost
         else
         {
             services.AddSingleton<IUserLocator, SingleServerLocator>();
+            services.AddSingleton<IOwnershipGate, OwnEveryone>();
             services.AddSingleton<IMessageRouter>(sp => sp.GetRequiredService<LocalMessageRouter>());
         }
         services.AddSingleton<ConnectionRegistry>();

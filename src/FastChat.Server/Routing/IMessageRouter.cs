@@ -13,6 +13,10 @@ internal enum RouteResult
     Pending,
     /// <summary>The recipient's home cannot be reached now; the sender may retry with a new id.</summary>
     Unavailable,
+    /// <summary>Not this node's to write now (its partition is moving): the mesh holds the entry until the new home serves it.</summary>
+    NotOwned,
+    /// <summary>Mesh internal: a peer link is handing entries back to be held; route again at once.</summary>
+    Retry,
 }
 
 /// <summary>One entry for a recipient: a message, or a receipt about <paramref name="messageId"/>.</summary>

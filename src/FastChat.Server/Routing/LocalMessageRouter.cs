@@ -21,6 +21,7 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
         if (directory.Find(request.Recipient) is null && !accounts.Exists(request.Recipient)) return RouteResult.UnknownRecipient;
         var status = queues.Enqueue(request.Recipient, request.Kind, request.MessageId, request.From, request.FromName, request.Payload);
         if (status == EnqueueStatus.QueueFull) return RouteResult.QueueFull;
+        if (status == EnqueueStatus.NotOwned) return RouteResult.NotOwned;
         metrics.MessageRouted();
         return RouteResult.Queued;
     }

@@ -64,6 +64,9 @@ internal sealed class FasterStore : IDisposable
     /// <summary>Reads a value of any size (allocates; for rare lookups).</summary>
     public byte[]? Read(ReadOnlySpan<byte> key) => _kv.Read(key);
 
+    /// <summary>Every live key, for whole-store sweeps (hand-offs); values are read one by one afterwards.</summary>
+    public List<byte[]> LiveKeys() => _kv.LiveKeys();
+
     /// <summary>Makes every write completed before this call durable.</summary>
     public ValueTask CommitAsync() => _wal.CommitAsync();
 

@@ -33,6 +33,18 @@ internal static class StoreKeys
         return 9 + user.Length;
     }
 
+    /// <summary>The user a key belongs to; false for keys of no single user (shared entries).</summary>
+    public static bool TryGetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
+    {
+        user = key.Length == 0 ? default : key[0] switch
+        {
+            Account or QueueMeta or HighWater or Rejected => key[1..],
+            QueueItem when key.Length > 9 => key[9..],
+            _ => default,
+        };
+        return !user.IsEmpty;
+    }
+
     private static int Prefixed(Span<byte> key, byte kind, ReadOnlySpan<byte> user)
     {
         key[0] = kind;

@@ -9,6 +9,7 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<TempDirectory> _directories = new();
     private readonly List<ServerProcess> _nodes = new();
+    private Func<int, string[]>? _meshArgs;
 
     public IReadOnlyList<ServerProcess> Nodes => _nodes;
 
@@ -41,14 +42,15 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartMeshAsync(EtcdServer etcd, int count, Func<int, string[]>? extraArgs = null)
     {
         string name = "t" + Guid.NewGuid().ToString("N")[..8];
-        var ports = Enumerable.Range(0, count).Select(_ => FreePorts.Next()).ToArray();
-        var cluster = await StartAsync(count, i => [
-            $"--FastChat:Port={ports[i]}",
+        string[] MeshArgs(int i) => [
+            $"--FastChat:Port={FreePorts.Next()}",
             $"--FastChat:Cluster:Etcd={etcd.Endpoint}",
             $"--FastChat:Cluster:Name={name}",
             $"--FastChat:Cluster:NodeId={NodeId(i)}",
             $"--FastChat:Cluster:BootstrapExpect={count}",
-            .. extraArgs?.Invoke(i) ?? []]);
+            .. extraArgs?.Invoke(i) ?? []];
+        var cluster = await StartAsync(count, MeshArgs);
+        cluster._meshArgs = MeshArgs;
         try
         {
             await cluster.WaitForMeshAsync();
@@ -60,6 +62,32 @@ public sealed class TestCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Starts one more node of this mesh (node N+1); it joins, and the cluster moves partitions to it.</summary>
+    public async Task<ServerProcess> AddNodeAsync()
+    {
+        var args = _meshArgs ?? throw new InvalidOperationException("not a mesh");
+        var directory = new TempDirectory();
+        _directories.Add(directory);
+        var node = await ServerProcess.StartAsync(directory, args(_nodes.Count));
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>How many partitions node <paramref name="i"/> said it owns in its latest view (-1 before any).</summary>
+    public int OwnedBy(int i)
+    {
+        var output = _nodes[i].Output;
+        for (int k = output.Count - 1; k >= 0; k--)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(output[k], @"this node owns (\d+) partitions");
+            if (match.Success) return int.Parse(match.Groups[1].Value);
+        }
+        return -1;
+    }
+
+    /// <summary>How many times a node logged that it completed an ownership change.</summary>
+    public int CompletedChanges() => _nodes.Sum(n => n.Output.Count(l => l.Contains("Completed the ownership change", StringComparison.Ordinal)));
 
     /// <summary>Waits until every node logged a bootstrapped view of all nodes and a link up to each other node.</summary>
     public async Task WaitForMeshAsync(TimeSpan? timeout = null)
@@ -88,6 +116,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Environment.GetEnvironmentVariable("FASTCHAT_DUMP_LOGS") is { } dump)
+            for (int i = 0; i < _nodes.Count; i++) File.WriteAllLines(Path.Combine(dump, $"node{i + 1}.log"), _nodes[i].Output);
         foreach (var node in _nodes) await node.DisposeAsync();
         foreach (var directory in _directories) directory.Dispose();
     }

@@ -16,12 +16,13 @@ public class QueueItemTests
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Frames.Add(frame.ToArray()); return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
+        public void Relocate() { }
     }
 
     private static (UserQueues Queues, StoreFixture Fixture) Create(FakeTimeProvider time)
     {
         var fixture = new StoreFixture();
-        return (new UserQueues(fixture.Store, fixture.Commit, new LocalDirectory(), fixture.Metrics, new DeliveryOptions(), time), fixture);
+        return (new UserQueues(fixture.Store, fixture.Commit, new LocalDirectory(), fixture.Metrics, new DeliveryOptions(), time, new OwnEveryone()), fixture);
     }
 
     private static DeliverView View(byte[] frame)

@@ -28,6 +28,20 @@ public sealed class ClusterView
     public string? HomeOf(ReadOnlySpan<byte> user) =>
         Table is { } table ? table.OwnerOf(UserPartitioner.PartitionOf(user, table.Partitions)) : null;
 
+    /// <summary>-1 before bootstrap.</summary>
+    public int PartitionOf(ReadOnlySpan<byte> user) => Table is { } table ? UserPartitioner.PartitionOf(user, table.Partitions) : -1;
+
+    /// <summary>True while the user's partition is being handed to another node: nobody writes it meanwhile.</summary>
+    public bool IsMoving(int partition) => partition >= 0 && Table!.IsMoving(partition);
+
+    /// <summary>This node is the user's home and the user is not moving: the only case in which it writes the user's data.</summary>
+    public bool OwnsNow(ReadOnlySpan<byte> user)
+    {
+        if (Table is not { } table) return false;
+        int partition = UserPartitioner.PartitionOf(user, table.Partitions);
+        return IsSelf(table.OwnerOf(partition)) && !table.IsMoving(partition);
+    }
+
     public bool IsSelf(string? nodeId) => string.Equals(nodeId, SelfId, StringComparison.Ordinal);
 
     /// <summary>Null when the node has no live lease (down, or not yet registered).</summary>

@@ -12,8 +12,11 @@ namespace FastChat.Server.Cluster.Membership;
 /// alive every TTL/3, watches the cluster prefix (members and the partition table) and publishes
 /// every change to <see cref="ClusterState"/>; creates the partition table once
 /// <see cref="ClusterOptions.BootstrapExpect"/> nodes are live (a create-if-absent transaction,
-/// so exactly one proposal wins). When etcd is unreachable the node keeps serving on its last
-/// view and retries with backoff; nothing here ever changes ownership on its own.
+/// so exactly one proposal wins). Ownership changes (<see cref="OwnershipPlanner"/>) go through
+/// the same kind of transaction on the table's revision: the coordinator starts one, and any node
+/// completes it once every source has reported its hand-off under <c>handoff/EPOCH/NODE</c>.
+/// When etcd is unreachable the node keeps serving on its last view and retries with backoff;
+/// no ownership change can start or finish meanwhile.
 /// </summary>
 internal sealed class EtcdMembership(ClusterOptions options, ClusterState state, Func<MemberRecord> describeSelf,
     ILogger<EtcdMembership> logger) : BackgroundService
@@ -21,6 +24,8 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
     private readonly IReadOnlyList<Uri> _endpoints = options.EtcdEndpoints();
     private long _lease;
     private GrpcChannel? _channel;
+    private volatile KV.KVClient? _kv;
+    private volatile bool _leaving;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,6 +57,7 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var token = session.Token;
         var kv = new KV.KVClient(channel);
+        _kv = kv;
         var leases = new Lease.LeaseClient(channel);
 
         var grant = await leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = options.LeaseTtlSeconds }, cancellationToken: token).ConfigureAwait(false);
@@ -60,15 +66,17 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         connected();
 
         var members = new Dictionary<string, MemberRecord>(StringComparer.Ordinal);
+        var handedOff = new HashSet<string>(StringComparer.Ordinal);
         PartitionTable? table = null;
         var snapshot = await kv.RangeAsync(new RangeRequest { Key = Bytes(options.KeyPrefix), RangeEnd = PrefixEnd(options.KeyPrefix) },
             cancellationToken: token).ConfigureAwait(false);
-        foreach (var kvPair in snapshot.Kvs) Apply(kvPair, deleted: false, members, ref table);
+        foreach (var kvPair in snapshot.Kvs) Apply(kvPair, deleted: false, members, handedOff, ref table);
         Publish(members, table);
         await TryBootstrapAsync(kv, members, table, token).ConfigureAwait(false);
+        await TryChangeOwnershipAsync(kv, members, handedOff, table, token).ConfigureAwait(false);
 
         var keepAlive = KeepAliveAsync(leases, token);
-        var watch = WatchAsync(channel, snapshot.Header.Revision + 1, members, table, kv, token);
+        var watch = WatchAsync(channel, snapshot.Header.Revision + 1, members, handedOff, table, kv, token);
         var first = await Task.WhenAny(keepAlive, watch).ConfigureAwait(false);
         session.Cancel();
         try { await Task.WhenAll(keepAlive, watch).ConfigureAwait(false); } catch when (first.IsFaulted) { }
@@ -77,8 +85,36 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
     }
 
     private Task PutSelfAsync(KV.KVClient kv, CancellationToken token) =>
-        kv.PutAsync(new PutRequest { Key = Bytes(options.MembersPrefix + options.NodeId), Value = ByteString.CopyFrom(describeSelf().ToJson()), Lease = _lease },
+        kv.PutAsync(new PutRequest { Key = Bytes(options.MembersPrefix + options.NodeId), Value = ByteString.CopyFrom((describeSelf() with { Leaving = _leaving }).ToJson()), Lease = _lease },
             cancellationToken: token).ResponseAsync;
+
+    /// <summary>Republishes this node's record as leaving: the coordinator then moves all its partitions away.</summary>
+    public async Task SetLeavingAsync(CancellationToken cancellationToken)
+    {
+        _leaving = true;
+        await PutSelfAsync(_kv ?? throw new InvalidOperationException("not connected to etcd"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that every partition leaving this node under <paramref name="epoch"/> is durable at its new owner.</summary>
+    public async Task ReportHandedOffAsync(long epoch, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var kv = _kv ?? throw new InvalidOperationException("not connected to etcd");
+                await kv.PutAsync(new PutRequest { Key = Bytes(options.HandoffPrefix + OwnershipPlanner.HandedOffKey(epoch, options.NodeId)), Value = Bytes("done") },
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Reported the hand-off of epoch {Epoch} done.", epoch);
+                return;
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt % 20 == 0) logger.LogWarning("Could not report the hand-off of epoch {Epoch} to etcd ({Reason}); retrying.", epoch, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private async Task KeepAliveAsync(Lease.LeaseClient leases, CancellationToken token)
     {
@@ -93,8 +129,8 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         }
     }
 
-    private async Task WatchAsync(GrpcChannel channel, long fromRevision, Dictionary<string, MemberRecord> members, PartitionTable? table,
-        KV.KVClient kv, CancellationToken token)
+    private async Task WatchAsync(GrpcChannel channel, long fromRevision, Dictionary<string, MemberRecord> members, HashSet<string> handedOff,
+        PartitionTable? table, KV.KVClient kv, CancellationToken token)
     {
         using var call = new Watch.WatchClient(channel).Watch(cancellationToken: token);
         await call.RequestStream.WriteAsync(new WatchRequest
@@ -106,16 +142,24 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
             var response = call.ResponseStream.Current;
             if (response.Canceled) throw new InvalidOperationException($"watch canceled: {response.CancelReason}");
             if (response.Events.Count == 0) continue;
-            foreach (var e in response.Events) Apply(e.Kv, e.Type == Mvccpb.Event.Types.EventType.Delete, members, ref table);
+            foreach (var e in response.Events) Apply(e.Kv, e.Type == Mvccpb.Event.Types.EventType.Delete, members, handedOff, ref table);
             Publish(members, table);
             await TryBootstrapAsync(kv, members, table, token).ConfigureAwait(false);
+            await TryChangeOwnershipAsync(kv, members, handedOff, table, token).ConfigureAwait(false);
         }
         throw new InvalidOperationException("watch stream closed");
     }
 
-    private void Apply(Mvccpb.KeyValue kvPair, bool deleted, Dictionary<string, MemberRecord> members, ref PartitionTable? table)
+    private void Apply(Mvccpb.KeyValue kvPair, bool deleted, Dictionary<string, MemberRecord> members, HashSet<string> handedOff, ref PartitionTable? table)
     {
         var key = kvPair.Key.ToStringUtf8();
+        if (key.StartsWith(options.HandoffPrefix, StringComparison.Ordinal))
+        {
+            var marker = key[options.HandoffPrefix.Length..];
+            if (deleted) handedOff.Remove(marker);
+            else handedOff.Add(marker);
+            return;
+        }
         if (key == options.TableKey)
         {
             if (deleted) { logger.LogError("The partition table was deleted from etcd; keeping the last one (epoch {Epoch}).", table?.Epoch); return; }
@@ -152,6 +196,38 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(options.TableKey), Value = ByteString.CopyFrom(proposal.ToJson()) } });
         var result = await kv.TxnAsync(txn, cancellationToken: token).ConfigureAwait(false);
         if (result.Succeeded) logger.LogInformation("Bootstrapped the partition table: {Partitions} partitions over {Nodes}.", options.Partitions, string.Join(",", proposal.Nodes));
+    }
+
+    /// <summary>
+    /// Completes a change once every source has handed off (any node may: the transaction on the
+    /// table's revision lets one win), or, on the coordinator, starts the change the planner asks for.
+    /// </summary>
+    private async Task TryChangeOwnershipAsync(KV.KVClient kv, Dictionary<string, MemberRecord> members, HashSet<string> handedOff,
+        PartitionTable? table, CancellationToken token)
+    {
+        if (table is null) return;
+        PartitionTable next;
+        if (table.InTransition)
+        {
+            if (!OwnershipPlanner.Sources(table).All(node => handedOff.Contains(OwnershipPlanner.HandedOffKey(table.Epoch, node)))) return;
+            next = table.Completed();
+        }
+        else
+        {
+            if (OwnershipPlanner.Coordinator(members) != options.NodeId || OwnershipPlanner.Propose(table, members) is not { } proposal) return;
+            next = proposal;
+        }
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = Bytes(options.TableKey), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = table.Epoch });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(options.TableKey), Value = ByteString.CopyFrom(next.ToJson()) } });
+        if (!next.InTransition)
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(options.HandoffPrefix), RangeEnd = PrefixEnd(options.HandoffPrefix) } });
+        var result = await kv.TxnAsync(txn, cancellationToken: token).ConfigureAwait(false);
+        if (!result.Succeeded) return;
+        if (next.InTransition)
+            logger.LogInformation("Started an ownership change from epoch {Epoch}: {Moving} partitions move (owners {Owners}).", table.Epoch,
+                Enumerable.Range(0, next.Partitions).Count(next.IsMoving), string.Join(",", next.Completed().Nodes));
+        else logger.LogInformation("Completed the ownership change of epoch {Epoch}: owners {Owners}.", table.Epoch, string.Join(",", next.Nodes));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

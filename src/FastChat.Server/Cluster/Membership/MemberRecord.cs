@@ -5,14 +5,16 @@ namespace FastChat.Server.Cluster.Membership;
 
 /// <summary>
 /// What a node publishes about itself under its etcd lease (JSON, readable with etcdctl):
-/// where clients and peers reach it and the static Noise key peers must present.
+/// where clients and peers reach it, the static Noise key peers must present, and whether it is
+/// leaving (handing its partitions to the others before it stops).
 /// </summary>
 public sealed record MemberRecord(
     [property: JsonPropertyName("id")] string NodeId,
     [property: JsonPropertyName("client")] string ClientEndpoint,
     [property: JsonPropertyName("peer")] string PeerEndpoint,
     [property: JsonPropertyName("key")] string PublicKeyHex,
-    [property: JsonPropertyName("users")] int ConnectedUsers)
+    [property: JsonPropertyName("users")] int ConnectedUsers,
+    [property: JsonPropertyName("leaving")] bool Leaving = false)
 {
     public byte[] PublicKey() => Convert.FromHexString(PublicKeyHex);
 

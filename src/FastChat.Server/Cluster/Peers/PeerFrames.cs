@@ -15,6 +15,16 @@ internal enum PeerFrameType : byte
     Ack = 0x42,
     /// <summary>One FORWARD refused (unknown recipient, queue full, stale epoch, not the home).</summary>
     Refused = 0x43,
+    /// <summary>Hand-off: the sender starts copying the partitions moving from it to the receiver under an epoch.</summary>
+    HandoffBegin = 0x44,
+    /// <summary>Hand-off: a batch of store records (key, value) of those partitions.</summary>
+    HandoffData = 0x45,
+    /// <summary>Hand-off: the copy is complete; carries the record count.</summary>
+    HandoffEnd = 0x46,
+    /// <summary>Hand-off: the receiver has the records durably (its count), or is not ready (count all ones).</summary>
+    HandoffDone = 0x47,
+    /// <summary>After a stale-epoch refusal: the sender took back every later FORWARD; the receiver accepts again.</summary>
+    Resync = 0x48,
 }
 
 /// <summary>Why a home node refused a FORWARD (a <see cref="Routing.RouteResult"/> on the wire, plus the epoch cases).</summary>
@@ -38,23 +48,14 @@ internal static class PeerFrames
 
     public static int ForwardLength(int to, int from, int payload) => H + ForwardFixed + to + from + payload;
 
-    public static byte[] Hello(ulong incarnation, long epoch)
-    {
-        var frame = new byte[HelloLength];
-        FrameHeader.Write(frame, (FrameType)PeerFrameType.Hello, 16);
-        BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(H), incarnation);
-        BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(H + 8), epoch);
-        return frame;
-    }
+    // HELLO is a pair of u64 like the hand-off frames: the same bytes, its own meaning.
+    public static byte[] Hello(ulong incarnation, long epoch) => U64Pair(PeerFrameType.Hello, (long)incarnation, (ulong)epoch);
 
     public static bool TryParseHello(ReadOnlySpan<byte> body, out ulong incarnation, out long epoch)
     {
-        incarnation = 0;
-        epoch = 0;
-        if (body.Length != 16) return false;
-        incarnation = BinaryPrimitives.ReadUInt64BigEndian(body);
-        epoch = BinaryPrimitives.ReadInt64BigEndian(body[8..]);
-        return true;
+        bool ok = TryParseU64Pair(body, out long first, out ulong second);
+        (incarnation, epoch) = ((ulong)first, (long)second);
+        return ok;
     }
 
     public static int WriteForward(Span<byte> destination, long epoch, ulong token, DeliveryKind kind, ulong messageId,
@@ -95,6 +96,29 @@ internal static class PeerFrames
         payload = b[(at + fromLength)..];
         return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt
             && UserName.IsValid(to) && UserName.IsValid(from) && payload.Length <= ProtocolLimits.MaxPayload;
+    }
+
+    /// <summary>The token of a FORWARD frame this node built (header included).</summary>
+    public static ulong TokenOf(byte[] forwardFrame) => BinaryPrimitives.ReadUInt64BigEndian(forwardFrame.AsSpan(H + 8));
+
+    /// <summary>Frames whose body is one big-endian u64 (epoch) and optionally a second (count, token).</summary>
+    public static byte[] U64Pair(PeerFrameType type, long first, ulong second)
+    {
+        var frame = new byte[H + 16];
+        FrameHeader.Write(frame, (FrameType)type, 16);
+        BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(H), first);
+        BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(H + 8), second);
+        return frame;
+    }
+
+    public static bool TryParseU64Pair(ReadOnlySpan<byte> body, out long first, out ulong second)
+    {
+        first = 0;
+        second = 0;
+        if (body.Length != 16) return false;
+        first = BinaryPrimitives.ReadInt64BigEndian(body);
+        second = BinaryPrimitives.ReadUInt64BigEndian(body[8..]);
+        return true;
     }
 
     public static void WriteAck(Span<byte> destination, ulong upTo)

@@ -12,13 +12,14 @@ namespace FastChat.Server.Cluster.Peers;
 /// </summary>
 internal sealed class PeerLink(string remoteId, int capacity)
 {
-    private readonly record struct Outstanding(byte[] Frame, IRouteCompletion? Completion, ulong ClientToken);
+    internal readonly record struct Outstanding(byte[] Frame, IRouteCompletion? Completion, ulong ClientToken);
 
     private readonly int _capacity = capacity;
     private readonly Queue<byte[]> _outbox = new();
     private readonly SortedDictionary<ulong, Outstanding> _unanswered = new();
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private ulong _nextToken;
+    private bool _handingBack;
     private PeerSession? _session;
 
     private object Gate => _outbox;
@@ -32,12 +33,19 @@ internal sealed class PeerLink(string remoteId, int capacity)
 
     public int Depth { get { lock (Gate) return _outbox.Count + _unanswered.Count; } }
 
-    /// <summary>Queues a FORWARD of <paramref name="request"/> with a fresh token; false when the link is full.</summary>
-    public bool TryForward(in RouteRequest request, long epoch, IRouteCompletion? completion, ulong clientToken)
+    /// <summary>Frames waiting to be written (hand-off copies wait while this is high).</summary>
+    public int OutboxCount { get { lock (Gate) return _outbox.Count; } }
+
+    /// <summary>
+    /// Queues a FORWARD of <paramref name="request"/> with a fresh token: Pending; Unavailable when the
+    /// link is full; Retry while entries are being handed back (<see cref="TakeBackFrom"/>).
+    /// </summary>
+    public RouteResult TryForward(in RouteRequest request, long epoch, IRouteCompletion? completion, ulong clientToken)
     {
         lock (Gate)
         {
-            if (_outbox.Count + _unanswered.Count >= _capacity) return false;
+            if (_handingBack) return RouteResult.Retry;
+            if (_outbox.Count + _unanswered.Count >= _capacity) return RouteResult.Unavailable;
             ulong token = ++_nextToken;
             var frame = new byte[PeerFrames.ForwardLength(request.Recipient.Length, request.From.Length, request.Payload.Length)];
             PeerFrames.WriteForward(frame, epoch, token, request.Kind, request.MessageId, request.Recipient, request.From, request.Payload);
@@ -45,7 +53,38 @@ internal sealed class PeerLink(string remoteId, int capacity)
             _outbox.Enqueue(frame);
         }
         _signal.Release();
-        return true;
+        return RouteResult.Pending;
+    }
+
+    /// <summary>
+    /// The peer refused <paramref name="token"/> under another epoch, and refuses every later one
+    /// until it reads <paramref name="resync"/>: takes back that token and every later unanswered
+    /// one (in order, also from the outbox) and queues the resync. Until <see cref="EndHandBack"/>,
+    /// new forwards get Retry, so none can overtake the taken-back entries on their way to the parking.
+    /// Empty when the token was taken back already.
+    /// </summary>
+    public List<Outstanding> TakeBackFrom(ulong token, byte[] resync)
+    {
+        var taken = new List<Outstanding>();
+        lock (Gate)
+        {
+            if (!_unanswered.ContainsKey(token)) return taken;
+            foreach (var (key, entry) in _unanswered)
+                if (key >= token) taken.Add(entry);
+            foreach (var entry in taken) _unanswered.Remove(PeerFrames.TokenOf(entry.Frame));
+            var keep = _outbox.Where(f => !(f[0] == (byte)PeerFrameType.Forward && PeerFrames.TokenOf(f) >= token)).ToArray();
+            _outbox.Clear();
+            foreach (var frame in keep) _outbox.Enqueue(frame);
+            _outbox.Enqueue(resync);
+            _handingBack = true;
+        }
+        _signal.Release();
+        return taken;
+    }
+
+    public void EndHandBack()
+    {
+        lock (Gate) _handingBack = false;
     }
 
     /// <summary>Queues a control frame (acks, refusals, hello): sent on the current session only.</summary>

@@ -24,7 +24,7 @@ namespace FastChat.Server.Cluster.Peers;
 /// key is refused). Forwards entries to their home nodes and handles the entries, acks and
 /// refusals that arrive.
 /// </summary>
-internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
+internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLifecycleService
 {
     private const string PeerSoftware = "fastchat-peer/1";
     private readonly ClusterOptions _options;
@@ -36,11 +36,16 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
     private readonly ConcurrentDictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _dialers = new(StringComparer.Ordinal);
     private readonly byte[] _serverHello;
+    private readonly ParkedRoutes _parked;
+    private readonly IPeerFrameConsumer[] _consumers;
+    private readonly CancellationTokenSource _shutdown = new();
     private CancellationToken _stopping;
 
     public PeerMesh(ClusterOptions options, ClusterState state, ServerIdentity identity, LocalMessageRouter local, GroupCommit commit,
-        Telemetry.FastChatMetrics metrics, ILogger<PeerMesh> logger)
+        ParkedRoutes parked, IEnumerable<IPeerFrameConsumer> consumers, Telemetry.FastChatMetrics metrics, ILogger<PeerMesh> logger)
     {
+        _parked = parked;
+        _consumers = consumers.ToArray();
         _options = options;
         _state = state;
         _identity = identity;
@@ -61,14 +66,17 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
     public RouteResult Forward(in RouteRequest request, ClusterView view, string home, IRouteCompletion? completion, ulong token)
     {
         if (view.Live(home) is null) return RouteResult.Unavailable; // its data waits on its disk until it returns
-        var link = LinkTo(home);
-        if (!link.TryForward(request, view.Epoch, completion, token)) return RouteResult.Unavailable;
-        return completion is null ? RouteResult.Queued : RouteResult.Pending;
+        var result = LinkTo(home).TryForward(request, view.Epoch, completion, token);
+        return result == RouteResult.Pending && completion is null ? RouteResult.Queued : result;
     }
+
+    /// <summary>The link to <paramref name="nodeId"/> (created idle if there is none yet).</summary>
+    public PeerLink Link(string nodeId) => LinkTo(nodeId);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _stopping = stoppingToken;
+        stoppingToken.Register(_shutdown.Cancel);
+        _stopping = _shutdown.Token;
         _state.Changed += Reconcile;
         Reconcile(_state.View);
         stoppingToken.Register(() => _state.Changed -= Reconcile);
@@ -149,6 +157,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
     /// <summary>An inbound peer connection (the peer port's connection handler).</summary>
     public async Task AcceptAsync(ConnectionContext connection)
     {
+        if (_stopping.IsCancellationRequested) return; // this node is going away
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         using var driver = HandshakeDriver.CreateResponder(_identity.PrivateKey, _identity.PublicKey, _serverHello);
@@ -199,9 +208,11 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
                 return true;
             case (byte)PeerFrameType.Refused:
                 if (!PeerFrames.TryParseRefused(frame.Body, out ulong token, out var reason, out long epoch)) return false;
-                if (reason == PeerRefusal.StaleEpoch)
-                    _logger.LogWarning("Node {Node} refused a forward under epoch mismatch (its epoch {Theirs}, ours {Ours}).", session.Link.RemoteId, epoch, _state.View.Epoch);
-                session.Link.OnRefused(token, InboundState.ToResult(reason));
+                if (reason == PeerRefusal.StaleEpoch) HoldBack(session.Link, token, epoch);
+                else session.Link.OnRefused(token, InboundState.ToResult(reason));
+                return true;
+            case (byte)PeerFrameType.Resync:
+                session.RefusingUntilResync = false;
                 return true;
             case (byte)FrameType.Ping:
                 if (!MessageFrames.TryParseU64(frame.Body, out ulong ping)) return false;
@@ -214,8 +225,40 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
                 session.Link.Metrics.Rtt(Stopwatch.GetElapsedTime((long)sent));
                 return true;
             default:
+                foreach (var consumer in _consumers)
+                    if (consumer.Accepts(frame.Type)) return consumer.OnFrame(session, frame);
                 return FrameTypes.IsOptional(frame.Type);
         }
+    }
+
+    /// <summary>
+    /// A home refused a FORWARD because its epoch is not ours (one of us has not seen the latest
+    /// table, or the recipient's partition is moving). It refuses everything after it until our
+    /// RESYNC, so this takes back that entry and every later one and parks them, in order, to be
+    /// routed again when the views agree — nothing is lost or overtaken.
+    /// </summary>
+    private void HoldBack(PeerLink link, ulong token, long theirEpoch)
+    {
+        var taken = link.TakeBackFrom(token, PeerFrames.U64Pair(PeerFrameType.Resync, _state.View.Epoch, token));
+        if (taken.Count == 0) return;
+        try
+        {
+            var entries = new List<ParkedRoutes.Entry>(taken.Count);
+            foreach (var outstanding in taken)
+            {
+                var f = outstanding.Frame;
+                if (!PeerFrames.TryParseForward(f.AsSpan(ProtocolLimits.FrameHeaderLength), out _, out _, out var kind, out ulong messageId,
+                    out var to, out var from, out var payload)) continue; // built here: always parses
+                var request = new RouteRequest(to, kind, messageId, from, System.Text.Encoding.ASCII.GetString(from), payload);
+                var view = _state.View;
+                int partition = view.Table is { } table ? Partitioning.UserPartitioner.PartitionOf(to, table.Partitions) : 0;
+                entries.Add(_parked.Capture(request, partition, outstanding.Completion, outstanding.ClientToken));
+            }
+            _parked.ReturnToFront(entries);
+        }
+        finally { link.EndHandBack(); }
+        _logger.LogInformation("Node {Node} is at epoch {Theirs}, this node at {Ours}: {Count} forwards held until the views agree.",
+            link.RemoteId, theirEpoch, _state.View.Epoch, taken.Count);
     }
 
     private bool HandleForward(PeerSession session, ReadOnlySpan<byte> body)
@@ -231,13 +274,21 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
             return true;
         }
         var view = _state.View;
-        if (epoch != view.Epoch || !view.IsSelf(view.HomeOf(to)))
+        if (session.RefusingUntilResync || epoch != view.Epoch || !view.OwnsNow(to))
         {
-            // Not recorded as handled: the same token may be resent once both sides agree.
+            // Not recorded as handled; and every later forward is refused too until the sender's
+            // RESYNC says it took them all back, so none is accepted ahead of this one.
+            session.RefusingUntilResync = true;
             Refuse(session, acks, token, PeerRefusal.StaleEpoch);
             return true;
         }
         var result = _local.RouteHere(new RouteRequest(to, kind, messageId, from, System.Text.Encoding.ASCII.GetString(from), payload));
+        if (result == RouteResult.NotOwned)
+        {
+            session.RefusingUntilResync = true; // its partition started moving just now
+            Refuse(session, acks, token, PeerRefusal.StaleEpoch);
+            return true;
+        }
         if (result == RouteResult.Queued)
         {
             inbound.Handled(token);
@@ -260,8 +311,24 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler
         acks.Routed(token, accepted: false);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// After the hand-off of a graceful leave (whose StoppingAsync runs before this one), and
+    /// before Kestrel stops: Kestrel waits for every connection's handler, peer sessions included.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _shutdown.Cancel();
+        foreach (var link in _links.Values) link.Session?.Close();
+        return Task.CompletedTask;
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _shutdown.Cancel();
         foreach (var link in _links.Values) link.Session?.Close();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(_dialers.Values).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -8,6 +8,15 @@ using FastChat.Server.Sessions;
 
 namespace FastChat.Server.Cluster.Peers;
 
+/// <summary>Takes the peer frames of one feature (the hand-off) off the mesh's hands.</summary>
+internal interface IPeerFrameConsumer
+{
+    bool Accepts(byte frameType);
+
+    /// <summary>Read loop; false closes the session.</summary>
+    bool OnFrame(PeerSession session, in Frame frame);
+}
+
 /// <summary>What a session hands each frame it reads to (the mesh).</summary>
 internal interface IPeerFrameHandler
 {
@@ -43,6 +52,9 @@ internal sealed class PeerSession : IAckSink
 
     /// <summary>The peer's HELLO: its incarnation (0 until it arrives).</summary>
     public ulong RemoteIncarnation { get; set; }
+
+    /// <summary>Read loop only: a FORWARD was refused for its epoch; every later one is refused until the peer's RESYNC.</summary>
+    public bool RefusingUntilResync { get; set; }
 
     /// <summary>Acknowledges the FORWARDs received on this session once durable here (created on the first).</summary>
     public AckTracker? InboundAcks { get; set; }

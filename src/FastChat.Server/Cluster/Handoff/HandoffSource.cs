@@ -1,0 +1,94 @@
+using FastChat.Server.Accounts;
+using FastChat.Server.Cluster.Membership;
+using FastChat.Server.Cluster.Partitioning;
+using FastChat.Server.Cluster.Peers;
+using FastChat.Server.Delivery;
+using FastChat.Server.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Cluster.Handoff;
+
+/// <summary>
+/// The sending side of a hand-off: freezes the partitions leaving this node, then copies their
+/// records to each new owner until it confirms them durable. Freezing: the view that names the
+/// change is already published, so the ownership gate refuses every new write to those users; this
+/// waits out the writes that started before (cycling the queue and account locks) and closes the
+/// moving users' connections (their acks change their queues) before it reads anything.
+/// </summary>
+internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQueues queues, AccountStore accounts, LocalDirectory directory,
+    PeerMesh mesh, HandoffReplies replies, ILogger<HandoffSource> logger)
+{
+    private const int MaxOutboxFrames = 256;
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Destinations of the partitions moving from this node under <paramref name="table"/>.</summary>
+    public static IReadOnlyList<string> Destinations(PartitionTable table, string self) =>
+        Enumerable.Range(0, table.Partitions).Where(p => table.IsMoving(p) && table.OwnerOf(p) == self)
+            .Select(table.NextOwnerOf).Distinct(StringComparer.Ordinal).ToArray();
+
+    public async Task FreezeAsync(ClusterView view, CancellationToken cancellationToken)
+    {
+        queues.Quiesce();
+        accounts.Quiesce();
+        var moving = directory.Snapshot().Where(t => IsLeaving(view, t.UserName)).ToArray();
+        foreach (var target in moving) target.Relocate();
+        // Their sessions end (and detach) as soon as their read loops notice; bounded, for a peer that never reads.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (moving.Any(t => directory.Find(System.Text.Encoding.ASCII.GetBytes(t.UserName)) == t) && DateTime.UtcNow < deadline)
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        queues.Quiesce();
+        logger.LogInformation("Froze the partitions leaving this node (epoch {Epoch}); closed {Users} of their users' connections.", view.Epoch, moving.Length);
+    }
+
+    /// <summary>One full copy to <paramref name="destination"/>; true once it confirmed every record durable.</summary>
+    public async Task<bool> CopyAsync(PartitionTable table, string destination, CancellationToken cancellationToken)
+    {
+        var link = mesh.Link(destination);
+        var reply = replies.Expect(destination, table.Epoch);
+        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffBegin, table.Epoch, 0));
+        var batch = new HandoffBatch(table.Epoch);
+        ulong records = 0;
+        long bytes = 0;
+        foreach (var key in store.LiveKeys())
+        {
+            if (!StoreKeys.TryGetUser(key, out var user)) continue;
+            int partition = UserPartitioner.PartitionOf(user, table.Partitions);
+            if (!table.IsMoving(partition) || !state.View.IsSelf(table.OwnerOf(partition)) || table.NextOwnerOf(partition) != destination) continue;
+            var value = store.Read(key);
+            if (value is null) continue; // deleted since the scan
+            if (!batch.TryAdd(key, value))
+            {
+                await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
+                batch.TryAdd(key, value);
+            }
+            records++;
+            bytes += key.Length + value.Length;
+        }
+        if (batch.Records > 0) await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
+        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffEnd, table.Epoch, records));
+        ulong confirmed;
+        try { confirmed = await reply.WaitAsync(ReplyTimeout, cancellationToken).ConfigureAwait(false); }
+        catch (TimeoutException) { confirmed = HandoffTarget.NotReady; }
+        if (confirmed == records)
+        {
+            logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}).", records, bytes, destination, table.Epoch);
+            return true;
+        }
+        logger.LogInformation("Hand-off to {Node} (epoch {Epoch}) not confirmed ({Confirmed} of {Records}); copying again.",
+            destination, table.Epoch, confirmed == HandoffTarget.NotReady ? "not ready" : confirmed.ToString(), records);
+        return false;
+    }
+
+    /// <summary>Bounded: waits while the link has a backlog, so a large copy never piles up in memory.</summary>
+    private static async Task SendAsync(PeerLink link, byte[] frame, CancellationToken cancellationToken)
+    {
+        while (link.OutboxCount > MaxOutboxFrames) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        link.Send(frame);
+    }
+
+    private static bool IsLeaving(ClusterView view, string user)
+    {
+        int partition = view.PartitionOf(System.Text.Encoding.ASCII.GetBytes(user));
+        return view.IsMoving(partition) && view.IsSelf(view.Table!.OwnerOf(partition));
+    }
+}
