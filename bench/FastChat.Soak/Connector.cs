@@ -30,6 +30,29 @@ internal static class Connector
     }
 
     /// <summary>
+    /// One connection per base name to <paramref name="server"/> for a user homed there: a cluster
+    /// node redirects users homed elsewhere, so each base name gets suffixes (<c>h0</c>, <c>h1</c>, …)
+    /// until one is accepted. Returns the connections and the names that were.
+    /// </summary>
+    public static async Task<(LeanConnection[] Connections, string[] Names)> OpenHomedAsync(IPEndPoint server, IReadOnlyList<string> baseNames,
+        SourceAddresses sources, int parallelism, string label)
+    {
+        var opened = new LeanConnection[baseNames.Count];
+        var names = new string[baseNames.Count];
+        await Parallel.ForAsync(0, baseNames.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+        {
+            for (int k = 0; k < 256 && opened[i] is null; k++)
+            {
+                try { (opened[i], names[i]) = (await LeanConnection.OpenAsync(server, sources.For(i), $"{baseNames[i]}h{k}", ct), $"{baseNames[i]}h{k}"); }
+                catch (Exception) { } // redirected: homed on another node
+            }
+            if (opened[i] is null) throw new InvalidOperationException($"no name homed at {server} for {baseNames[i]}");
+        });
+        Console.Error.WriteLine($"{label}: {baseNames.Count} users homed at {server}");
+        return (opened, names);
+    }
+
+    /// <summary>
     /// Makes sure <paramref name="users"/> exist: each connects once (registering a new name) and
     /// is closed again, a batch at a time so the open files stay far below this process's limit.
     /// Unmeasured set-up; returns how many failed.

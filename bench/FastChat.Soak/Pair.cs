@@ -12,10 +12,10 @@ namespace FastChat.Soak;
 /// With <c>onePerRecord</c> every SEND is sealed in a record of its own and sent with its own
 /// send(), as a phone sends one message at a time; otherwise what the window allows goes in one record.
 /// </summary>
-internal sealed class Pair(int index, string prefix, RecordIo sender, int window, int size, ulong firstMessageId, bool onePerRecord = false)
+internal sealed class Pair(string receiverName, RecordIo sender, int window, int size, ulong firstMessageId, bool onePerRecord = false)
 {
     private readonly AsyncSignal _windowOpened = new();
-    private readonly byte[] _receiverName = System.Text.Encoding.ASCII.GetBytes($"{prefix}{SoakNames.Receiver}{index}");
+    private readonly byte[] _receiverName = System.Text.Encoding.ASCII.GetBytes(receiverName);
     private volatile bool _stopSending;
     private long _sent;
     private long _received;

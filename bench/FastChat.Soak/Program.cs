@@ -5,6 +5,7 @@ using FastChat.Soak;
 //   idle --conns N | throughput --pairs P --seconds S --size B --window W [--idle N]
 //   handshake --conns N | offline --users U --msgs M [--window W]
 //   [--spawn-server (default) | --server HOST:PORT --server-pid PID] [--shards n]
+//   cluster: --server NODE_A --receivers-at NODE_B --cpu-pids A,B,C (senders homed on A, receivers on B, CPU of all)
 // Prints a live progress line on stderr, then ONE JSON line and a short summary on stdout.
 var options = SoakOptions.Parse(args);
 if (options.Mode is null || !SoakModes.All.TryGetValue(options.Mode, out var mode))
@@ -30,7 +31,7 @@ JsonObject result;
 if (options.Shards > 1)
     result = await ShardCoordinator.RunAsync(server, options.Shards, options.ShardArgs, mode.Rules);
 else
-    result = await mode.RunAsync(server, options, options.Shard.Count > 1 ? new ShardChildSync() : new LocalSync(server.Pid));
+    result = await mode.RunAsync(server, options, options.Shard.Count > 1 ? new ShardChildSync() : new LocalSync(options.CpuPids.Count > 0 ? [.. options.CpuPids] : [server.Pid]));
 if (options.Mode == "idle") result["server_restarted"] = !options.FreshUsers && server.Spawned;
 result["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}";
 result["date"] = DateTime.UtcNow.ToString("O");

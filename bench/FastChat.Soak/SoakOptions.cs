@@ -10,6 +10,10 @@ internal sealed class SoakOptions
     public int Sources { get; private set; } = 4;
     public int Parallelism { get; private set; } = 64;
     public string? Server { get; private set; }
+    /// <summary>throughput on a cluster: receivers connect here (users homed on this node), senders to <see cref="Server"/>.</summary>
+    public string? ReceiversAt { get; private set; }
+    /// <summary>Server CPU and RSS are summed over these processes (every node of a cluster) instead of the server's alone.</summary>
+    public List<int> CpuPids { get; } = new();
     public int ServerPid { get; private set; }
     public string UserPrefix { get; private set; } = "";
     public int Pairs { get; private set; } = 100;
@@ -69,6 +73,8 @@ internal sealed class SoakOptions
                     o.ServerEnvironment[pair[0]] = pair[1];
                     break;
                 case "--out": o.OutputFile = args[++i]; break;
+                case "--receivers-at": o.ReceiversAt = args[++i]; break;
+                case "--cpu-pids": o.CpuPids.AddRange(args[++i].Split(',').Select(int.Parse)); break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
                     o.ServerArgs.Add(a); break;
                 case var a when !a.StartsWith("--", StringComparison.Ordinal) && o.Mode is null: o.Mode = a; break;

@@ -21,8 +21,20 @@ internal static class ThroughputMode
             : [];
         var names = Enumerable.Range(0, o.Pairs).Select(i => $"{o.UserPrefix}{SoakNames.Receiver}{i}")
             .Concat(Enumerable.Range(0, o.Pairs).Select(i => $"{o.UserPrefix}{SoakNames.Sender}{i}")).ToArray();
-        var (connections, failed, _) = await Connector.OpenManyAsync(endpoint, names, sources, o.Parallelism, "pairs");
-        if (failed > 0) throw new InvalidOperationException($"{failed} pair connections failed");
+        LeanConnection?[] connections;
+        if (o.ReceiversAt is { } receiversAt)
+        {
+            // Across a cluster: every receiver homed on one node, every sender on another.
+            var (receivers, receiverNames) = await Connector.OpenHomedAsync(ServerUnderTest.Attach(receiversAt, 0).EndPoint, names[..o.Pairs], sources, o.Parallelism, "receivers");
+            var (senders, _) = await Connector.OpenHomedAsync(endpoint, names[o.Pairs..], sources, o.Parallelism, "senders");
+            connections = [.. receivers, .. senders];
+            names = [.. receiverNames, .. names[o.Pairs..]];
+        }
+        else
+        {
+            (connections, int failed, _) = await Connector.OpenManyAsync(endpoint, names, sources, o.Parallelism, "pairs");
+            if (failed > 0) throw new InvalidOperationException($"{failed} pair connections failed");
+        }
 
         await sync.SampleAsync("connected"); // shards start sending together
         ulong firstId = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000; // above any earlier run's ids
@@ -37,7 +49,7 @@ internal static class ThroughputMode
         {
             var receiverIo = new RecordIo(connections[i]!);
             var senderIo = new RecordIo(connections[o.Pairs + i]!);
-            pairs[i] = new Pair(i, o.UserPrefix, senderIo, o.Window, o.Size, firstId, o.OnePerRecord);
+            pairs[i] = new Pair(names[i], senderIo, o.Window, o.Size, firstId, o.OnePerRecord);
             var receiverPump = new ConnectionPump(receiverIo, pairs[i], Latency);
             var senderPump = new ConnectionPump(senderIo, null, Latency);
             pumps.Add(senderPump);
@@ -98,6 +110,7 @@ internal static class ThroughputMode
         var result = new JsonObject
         {
             ["mode"] = "throughput",
+            ["cross_node"] = o.ReceiversAt is not null,
             ["pairs"] = o.Pairs,
             ["window"] = o.Window,
             ["sends"] = o.OnePerRecord ? "one_per_record" : "batched",

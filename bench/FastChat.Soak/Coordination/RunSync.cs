@@ -12,10 +12,15 @@ internal abstract class RunSync
 }
 
 /// <summary>A harness running a whole run by itself.</summary>
-internal sealed class LocalSync(int serverPid) : RunSync
+internal sealed class LocalSync(params int[] serverPids) : RunSync
 {
-    public override Task<ProcessSample> SampleAsync(string phase, bool withHeap = false) =>
-        Task.FromResult(ProcessSample.Take(serverPid, withHeap));
+    /// <summary>Several processes (a cluster's nodes): CPU and RSS summed.</summary>
+    public override Task<ProcessSample> SampleAsync(string phase, bool withHeap = false)
+    {
+        var samples = serverPids.Select(pid => ProcessSample.Take(pid, withHeap && serverPids.Length == 1)).ToArray();
+        return Task.FromResult(samples.Length == 1 ? samples[0]
+            : new ProcessSample(samples.Sum(s => s.RssBytes), samples.Sum(s => s.CpuSeconds), samples[0].At));
+    }
 }
 
 /// <summary>

@@ -9,7 +9,8 @@ namespace FastChat.Server.Cluster;
 /// The router of a cluster node: users this node is home of go to the local queues; anyone
 /// else's entries are forwarded to their home node over its peer link and answered when the
 /// home has them durably (<see cref="RouteResult.Pending"/>). Entries for a partition that is
-/// moving wait in <see cref="ParkedRoutes"/> and go, in order, once the new home serves it.
+/// moving, or whose home is away for a moment, wait in <see cref="ParkedRoutes"/> (bounded) and
+/// go, in order, once the home serves it; past the hold time they are refused as unavailable.
 /// </summary>
 internal sealed class MeshMessageRouter : IMessageRouter, IDisposable
 {
@@ -43,7 +44,8 @@ internal sealed class MeshMessageRouter : IMessageRouter, IDisposable
             int partition = UserPartitioner.PartitionOf(request.Recipient, table.Partitions);
             if (table.IsMoving(partition) || _parked.Holds(partition)) return _parked.Park(request, partition, completion, token);
             var result = RouteTo(request, view, table.OwnerOf(partition), completion, token);
-            if (result == RouteResult.NotOwned) return _parked.Park(request, partition, completion, token);
+            // A home that is moving, or briefly away (no live lease, a full link), gets the entry later.
+            if (result is RouteResult.NotOwned or RouteResult.Unavailable) return _parked.Park(request, partition, completion, token);
             if (result != RouteResult.Retry) return result;
             spin.SpinOnce(); // a link is handing entries back to the parking; then they are ahead of this one
         }

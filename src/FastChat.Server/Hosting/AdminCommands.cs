@@ -13,6 +13,9 @@ public static class AdminCommands
         usage: fastchat-server                   run the server
                fastchat-server issue-code USER   print a registration code for USER (valid today and tomorrow)
                fastchat-server server-key        print the server's static public key (hex), for clients to pin
+               fastchat-server cluster [--http URL]
+                                                 a running cluster node's view: ring epoch, members and the
+                                                 partitions they own, peer links (from its HTTP port)
         Settings: appsettings.json, environment (FastChat__DataDirectory=DIR), command line (--FastChat:DataDirectory=DIR).
         """;
 
@@ -30,6 +33,8 @@ public static class AdminCommands
                 using (var identity = ServerIdentity.LoadOrCreate(DataDirectory(args[1..])))
                     Console.WriteLine(Convert.ToHexString(identity.PublicKey).ToLowerInvariant());
                 return 0;
+            case "cluster":
+                return Operations.ClusterCommand.Run(args[1..]);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;

@@ -27,6 +27,7 @@ internal static class ClusterRegistration
         services.AddSingleton<IUserLocator, ClusterLocator>();
         services.AddSingleton<IOwnershipGate, ClusterOwnershipGate>();
         services.AddSingleton(sp => new ParkedRoutes(cluster.HoldEntries, TimeSpan.FromSeconds(cluster.HoldSeconds), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HandoffMetrics>();
         services.AddSingleton<HandoffTarget>();
         services.AddSingleton<HandoffReplies>();
         services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<HandoffTarget>());

@@ -18,6 +18,12 @@ public sealed class FastChatOptions
     /// <summary>Address to listen on; "0.0.0.0" for every interface.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
     public int Port { get; set; } = 5222;
+    /// <summary>
+    /// HTTP for operators (Prometheus /metrics, /health/live, /health/ready, /cluster): -1 = the
+    /// client port + 2000 when the client port is fixed (off when it is 0); 0 = off.
+    /// </summary>
+    public int HttpPort { get; set; } = -1;
+    public int EffectiveHttpPort => HttpPort >= 0 ? HttpPort : Port > 0 && Port + 2000 <= 65535 ? Port + 2000 : 0;
     /// <summary>"epoll" (Linux: FastChat's own lean transport) or "sockets" (Kestrel's socket transport).</summary>
     public string Transport { get; set; } = "epoll";
     /// <summary>Epoll event loops (threads doing all socket I/O and record processing); 0 = one per two cores.</summary>
@@ -104,6 +110,7 @@ public sealed class FastChatOptions
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException("FastChat:Port must be 0-65535.");
+        if (HttpPort is < -1 or > 65535) throw new ArgumentException("FastChat:HttpPort must be -1 (automatic), 0 (off) or a port.");
         if (Transport is not ("epoll" or "sockets")) throw new ArgumentException("FastChat:Transport must be \"epoll\" or \"sockets\".");
         if (EventLoops is < 0 or > 256) throw new ArgumentException("FastChat:EventLoops must be 0 (automatic) to 256.");
         if (ListenBacklog < 1) throw new ArgumentException("FastChat:ListenBacklog must be positive.");

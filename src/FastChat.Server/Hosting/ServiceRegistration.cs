@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using FastChat.Server.Accounts;
 using FastChat.Server.Connections;
+using FastChat.Server.Operations;
 using FastChat.Server.Delivery;
 using FastChat.Server.Routing;
 using FastChat.Server.Storage;
@@ -65,6 +66,7 @@ public static class FastChatHost
         services.AddHostedService<ShutdownCoordinator>();
         services.AddHostedService<ConnectionSweeper>();
         services.AddHostedService<StoreCompactor>();
+        services.AddOperatorServices();
 
         configureServices?.Invoke(services);
 
@@ -75,12 +77,14 @@ public static class FastChatHost
             if (options.Cluster.Enabled)
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Cluster.EffectivePeerPort(options.Port),
                     listen => listen.UseConnectionHandler<Cluster.Peers.PeerConnectionHandler>());
+            if (options.EffectiveHttpPort > 0) kestrel.ListenOperator(options.ListenAddress, options.EffectiveHttpPort);
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton<FastChatConnectionHandler>();
         if (epoll) services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>(); // registered last: Kestrel binds with it
 
         var app = builder.Build();
+        if (options.EffectiveHttpPort > 0) app.MapOperatorEndpoints(options.EffectiveHttpPort);
         var identity = app.Services.GetRequiredService<ServerIdentity>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastChat");
         // Open the store before the first connection arrives, and log what clients may pin.

@@ -35,6 +35,10 @@ internal sealed unsafe class SocketWriter(EpollConnection connection) : PipeWrit
         return _buffer.AsSpan(_written);
     }
 
+    // Serializers (System.Text.Json under Kestrel's HTTP on the operator port) ask this to decide when to flush.
+    public override bool CanGetUnflushedBytes => true;
+    public override long UnflushedBytes => _written - _sent;
+
     public override void Advance(int bytes)
     {
         if (bytes < 0 || _buffer is null || _written + bytes > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(bytes));

@@ -12,18 +12,8 @@ namespace FastChat.Tests.Server;
 public class ConfigurationAndAdminTests
 {
     /// <summary>Runs <c>fastchat-server ARGS</c> (the build beside the tests) with an environment; returns exit code and output.</summary>
-    private static async Task<(int Exit, string Output)> RunServerCommandAsync(IDictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        foreach (var (name, value) in environment) info.Environment[name] = value;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, (await output) + (await error));
-    }
+    private static Task<(int Exit, string Output)> RunServerCommandAsync(IDictionary<string, string> environment, params string[] args) =>
+        ServerCommand.RunAsync(environment, args);
 
     [Fact]
     public async Task Issue_code_reads_the_data_directory_from_the_same_environment_variables_as_the_server()

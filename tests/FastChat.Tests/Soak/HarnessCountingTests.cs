@@ -32,7 +32,7 @@ public class HarnessCountingTests
     [Fact]
     public void Duplicates_gaps_and_corruption_are_counted()
     {
-        var pair = new Pair(0, "t", null!, window: 8, size: 32, firstMessageId: 1);
+        var pair = new Pair("trcv0", null!, window: 8, size: 32, firstMessageId: 1);
         Deliver(pair, 0);
         Deliver(pair, 1);
         Deliver(pair, 1);                 // duplicate

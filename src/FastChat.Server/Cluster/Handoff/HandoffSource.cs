@@ -16,7 +16,7 @@ namespace FastChat.Server.Cluster.Handoff;
 /// moving users' connections (their acks change their queues) before it reads anything.
 /// </summary>
 internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQueues queues, AccountStore accounts, LocalDirectory directory,
-    PeerMesh mesh, HandoffReplies replies, ILogger<HandoffSource> logger)
+    PeerMesh mesh, HandoffReplies replies, HandoffMetrics metrics, ILogger<HandoffSource> logger)
 {
     private const int MaxOutboxFrames = 256;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
@@ -71,6 +71,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         catch (TimeoutException) { confirmed = HandoffTarget.NotReady; }
         if (confirmed == records)
         {
+            metrics.Sent(records, bytes);
             logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}).", records, bytes, destination, table.Epoch);
             return true;
         }

@@ -15,7 +15,7 @@ namespace FastChat.Server.Cluster.Handoff;
 /// commit has made them durable. Only partitions the table says move from that peer to this node
 /// are written; nothing is served from them until the table that completes the change.
 /// </summary>
-internal sealed class HandoffTarget(ClusterState state, FasterStore store, GroupCommit commit, ILogger<HandoffTarget> logger) : IPeerFrameConsumer
+internal sealed class HandoffTarget(ClusterState state, FasterStore store, GroupCommit commit, HandoffMetrics metrics, ILogger<HandoffTarget> logger) : IPeerFrameConsumer
 {
     public const ulong NotReady = ulong.MaxValue;
 
@@ -78,7 +78,9 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
     {
         await commit.WaitForCommitAsync().ConfigureAwait(false);
         link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffDone, epoch, received));
-        if (received != NotReady) logger.LogInformation("Received {Records} records from {Node} (epoch {Epoch}), durable.", received, link.RemoteId, epoch);
+        if (received == NotReady) return;
+        metrics.Received(received);
+        logger.LogInformation("Received {Records} records from {Node} (epoch {Epoch}), durable.", received, link.RemoteId, epoch);
     }
 
     /// <summary>Deletes every record of a user this node neither owns nor is receiving; returns how many.</summary>

@@ -12,7 +12,7 @@ namespace FastChat.Server.Cluster.Handoff;
 /// (bounded) until the others own all its partitions, so stopping a node loses none of its users' data.
 /// </summary>
 internal sealed class OwnershipWorker(ClusterOptions options, ClusterState state, HandoffSource source, HandoffTarget target,
-    EtcdMembership membership, ILogger<OwnershipWorker> logger) : BackgroundService, IHostedLifecycleService
+    EtcdMembership membership, HandoffMetrics metrics, ILogger<OwnershipWorker> logger) : BackgroundService, IHostedLifecycleService
 {
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
     private long _handedOff;
@@ -52,6 +52,7 @@ internal sealed class OwnershipWorker(ClusterOptions options, ClusterState state
         var destinations = HandoffSource.Destinations(table, options.NodeId);
         if (destinations.Count > 0)
         {
+            var started = System.Diagnostics.Stopwatch.StartNew();
             await source.FreezeAsync(view, cancellationToken).ConfigureAwait(false);
             foreach (var destination in destinations)
                 while (!await source.CopyAsync(table, destination, cancellationToken).ConfigureAwait(false))
@@ -60,6 +61,7 @@ internal sealed class OwnershipWorker(ClusterOptions options, ClusterState state
                     await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
                 }
             await membership.ReportHandedOffAsync(table.Epoch, cancellationToken).ConfigureAwait(false);
+            metrics.HandedOff(started.Elapsed);
         }
         _handedOff = table.Epoch;
     }

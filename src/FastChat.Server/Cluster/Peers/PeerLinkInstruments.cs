@@ -4,7 +4,7 @@ namespace FastChat.Server.Cluster.Peers;
 /// <summary>Per-link observable instruments on the FastChat.Server meter, tagged with the peer's node id.</summary>
 internal static class PeerLinkInstruments
 {
-    public static void Register(Meter meter, PeerMesh mesh, ClusterState state)
+    public static void Register(Meter meter, PeerMesh mesh, ClusterState state, ParkedRoutes held)
     {
         meter.CreateObservableGauge("fastchat.peer.queue_depth", () => Each(mesh, l => (long)l.Depth), description: "Frames queued or unanswered per peer link");
         meter.CreateObservableCounter("fastchat.peer.frames_sent", () => Each(mesh, l => l.Metrics.FramesSent));
@@ -17,6 +17,8 @@ internal static class PeerLinkInstruments
         meter.CreateObservableGauge("fastchat.peer.connected", () => Each(mesh, l => l.Metrics.IsConnected ? 1L : 0L));
         meter.CreateObservableGauge("fastchat.cluster.epoch", () => state.View.Epoch);
         meter.CreateObservableGauge("fastchat.cluster.members", () => (long)state.View.Members.Count);
+        meter.CreateObservableGauge("fastchat.cluster.held_entries", () => (long)held.Count, description: "Entries waiting for a moving partition's new home");
+        meter.CreateObservableGauge("fastchat.cluster.changing", () => state.View.Table?.InTransition == true ? 1L : 0L, description: "1 while an ownership change is under way");
         meter.CreateObservableGauge("fastchat.cluster.partitions_owned", () => (long)(state.View.Table?.CountOwnedBy(state.View.SelfId) ?? 0));
     }
 

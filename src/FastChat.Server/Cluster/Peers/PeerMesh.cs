@@ -52,7 +52,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
         _local = local;
         _commit = commit;
         _logger = logger;
-        PeerLinkInstruments.Register(metrics.Meter, this, state);
+        PeerLinkInstruments.Register(metrics.Meter, this, state, parked);
         _serverHello = new ServerHello(Preamble.CurrentVersion, options.NodeId, ProtocolLimits.MaxRecordPlaintext, ProtocolLimits.MaxPayload, 30).Encode();
     }
 
