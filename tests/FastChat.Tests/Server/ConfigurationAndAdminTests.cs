@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastChat.Client;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
@@ -11,15 +10,11 @@ namespace FastChat.Tests.Server;
 /// <summary>Configuration read one way for the server and its admin commands; registration's last wrong code.</summary>
 public class ConfigurationAndAdminTests
 {
-    /// <summary>Runs <c>fastchat-server ARGS</c> (the build beside the tests) with an environment; returns exit code and output.</summary>
-    private static Task<(int Exit, string Output)> RunServerCommandAsync(IDictionary<string, string> environment, params string[] args) =>
-        ServerCommand.RunAsync(environment, args);
-
     [Fact]
     public async Task Issue_code_reads_the_data_directory_from_the_same_environment_variables_as_the_server()
     {
         using var data = new TempDirectory();
-        var (exit, output) = await RunServerCommandAsync(new Dictionary<string, string> { ["FastChat__DataDirectory"] = data.Path }, "issue-code", "carol");
+        var (exit, output) = await ServerCommand.RunAsync(new Dictionary<string, string> { ["FastChat__DataDirectory"] = data.Path }, "issue-code", "carol");
         Assert.Equal(0, exit);
         // The server verifies with the secret in its data directory: the same one the command used.
         var codes = new RegistrationCodes(data.Path, TimeProvider.System);
@@ -30,7 +25,7 @@ public class ConfigurationAndAdminTests
     public async Task Server_key_prints_the_key_clients_see_in_the_handshake()
     {
         using var data = new TempDirectory();
-        var (exit, output) = await RunServerCommandAsync(new Dictionary<string, string>(), "server-key", $"--FastChat:DataDirectory={data.Path}");
+        var (exit, output) = await ServerCommand.RunAsync(new Dictionary<string, string>(), "server-key", $"--FastChat:DataDirectory={data.Path}");
         Assert.Equal(0, exit);
         Assert.Matches("^[0-9a-f]{64}$", output.Trim());
 
@@ -66,7 +61,7 @@ public class ConfigurationAndAdminTests
     public async Task The_server_process_reports_a_bad_setting_in_one_line_and_exits_2()
     {
         using var data = new TempDirectory();
-        var (exit, output) = await RunServerCommandAsync(new Dictionary<string, string>(), $"--FastChat:DataDirectory={data.Path}", "--FastChat:QueueQuota=0");
+        var (exit, output) = await ServerCommand.RunAsync(new Dictionary<string, string>(), $"--FastChat:DataDirectory={data.Path}", "--FastChat:QueueQuota=0");
         Assert.Equal(2, exit);
         Assert.Contains("fastchat-server: FastChat:QueueQuota must be positive.", output);
         Assert.DoesNotContain("   at ", output); // no stack trace

@@ -1,6 +1,5 @@
 using FastChat.Server.Accounts;
 using FastChat.Server.Cluster.Membership;
-using FastChat.Server.Cluster.Partitioning;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Delivery;
 using FastChat.Server.Storage;
@@ -51,9 +50,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         long bytes = 0;
         foreach (var key in store.LiveKeys())
         {
-            if (!StoreKeys.TryGetUser(key, out var user)) continue;
-            int partition = UserPartitioner.PartitionOf(user, table.Partitions);
-            if (!table.IsMoving(partition) || !state.View.IsSelf(table.OwnerOf(partition)) || table.NextOwnerOf(partition) != destination) continue;
+            if (!RecordPartition.Moves(table, key, state.View.SelfId, destination)) continue;
             var value = store.Read(key);
             if (value is null) continue; // deleted since the scan
             if (!batch.TryAdd(key, value))

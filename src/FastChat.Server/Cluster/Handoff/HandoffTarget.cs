@@ -1,6 +1,5 @@
 using FastChat.Protocol.Frames;
 using FastChat.Server.Cluster.Membership;
-using FastChat.Server.Cluster.Partitioning;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Storage;
 using Microsoft.Extensions.Logging;
@@ -89,8 +88,7 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
         return Sweep(key =>
         {
             var view = state.View;
-            if (view.Table is not { } table || !StoreKeys.TryGetUser(key, out var user)) return false;
-            int partition = UserPartitioner.PartitionOf(user, table.Partitions);
+            if (view.Table is not { } table || RecordPartition.Of(table, key) is not (>= 0 and var partition)) return false;
             return !view.IsSelf(table.OwnerOf(partition)) && !view.IsSelf(table.NextOwnerOf(partition));
         });
     }
@@ -111,10 +109,5 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
         return dropped;
     }
 
-    private bool IsIncoming(PartitionTable table, string source, ReadOnlySpan<byte> key)
-    {
-        if (!StoreKeys.TryGetUser(key, out var user)) return false;
-        int partition = UserPartitioner.PartitionOf(user, table.Partitions);
-        return table.OwnerOf(partition) == source && state.View.IsSelf(table.NextOwnerOf(partition));
-    }
+    private bool IsIncoming(PartitionTable table, string source, ReadOnlySpan<byte> key) => RecordPartition.Moves(table, key, source, state.View.SelfId);
 }

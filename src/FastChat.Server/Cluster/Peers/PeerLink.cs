@@ -69,9 +69,12 @@ internal sealed class PeerLink(string remoteId, int capacity)
         lock (Gate)
         {
             if (!_unanswered.ContainsKey(token)) return taken;
-            foreach (var (key, entry) in _unanswered)
-                if (key >= token) taken.Add(entry);
-            foreach (var entry in taken) _unanswered.Remove(PeerFrames.TokenOf(entry.Frame));
+            var later = _unanswered.Keys.Where(key => key >= token).ToArray();
+            foreach (var key in later)
+            {
+                taken.Add(_unanswered[key]);
+                _unanswered.Remove(key);
+            }
             var keep = _outbox.Where(f => !(f[0] == (byte)PeerFrameType.Forward && PeerFrames.TokenOf(f) >= token)).ToArray();
             _outbox.Clear();
             foreach (var frame in keep) _outbox.Enqueue(frame);
