@@ -19,6 +19,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
 {
     private const int MaxOutboxFrames = 256;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SessionCheckInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Destinations of the partitions moving from this node under <paramref name="table"/>.</summary>
     public static IReadOnlyList<string> Destinations(PartitionTable table, string self) =>
@@ -39,42 +40,72 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         logger.LogInformation("Froze the partitions leaving this node (epoch {Epoch}); closed {Users} of their users' connections.", view.Epoch, moving.Length);
     }
 
-    /// <summary>One full copy to <paramref name="destination"/>; true once it confirmed every record durable.</summary>
+    /// <summary>
+    /// One full copy to <paramref name="destination"/>; true once it confirmed every record durable.
+    /// False (the caller copies again) when the receiver is not ready, counted fewer records, or the
+    /// link's session changed or ended meanwhile: frames a dying session had taken are lost, so its
+    /// answer may never come.
+    /// </summary>
     public async Task<bool> CopyAsync(PartitionTable table, string destination, CancellationToken cancellationToken)
     {
         var link = mesh.Link(destination);
-        var reply = replies.Expect(destination, table.Epoch);
-        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffBegin, table.Epoch, 0));
-        var batch = new HandoffBatch(table.Epoch);
-        ulong records = 0;
-        long bytes = 0;
-        foreach (var key in store.LiveKeys())
+        if (await ConnectedSessionAsync(link, cancellationToken).ConfigureAwait(false) is not { } session) return false;
+        long copy = replies.NextCopyId();
+        var reply = replies.Expect(destination, copy);
+        try
         {
-            if (!RecordPartition.Moves(table, key, state.View.SelfId, destination)) continue;
-            var value = store.Read(key);
-            if (value is null) continue; // deleted since the scan
-            if (!batch.TryAdd(key, value))
+            link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffBegin, table.Epoch, (ulong)copy));
+            var batch = new HandoffBatch(table.Epoch);
+            ulong records = 0;
+            long bytes = 0;
+            foreach (var key in store.LiveKeys())
             {
-                await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
-                batch.TryAdd(key, value);
+                if (reply.IsCompleted) break; // refused at BEGIN: no point reading the rest
+                if (!RecordPartition.Moves(table, key, state.View.SelfId, destination)) continue;
+                var value = store.Read(key);
+                if (value is null) continue; // deleted since the scan
+                if (!batch.TryAdd(key, value))
+                {
+                    await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
+                    batch.TryAdd(key, value);
+                }
+                records++;
+                bytes += key.Length + value.Length;
             }
-            records++;
-            bytes += key.Length + value.Length;
+            if (batch.Records > 0) await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
+            link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffEnd, copy, records));
+            ulong confirmed = await WaitForReplyAsync(link, session, reply, cancellationToken).ConfigureAwait(false);
+            if (confirmed == records)
+            {
+                metrics.Sent(records, bytes);
+                logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}, copy {Copy}).", records, bytes, destination, table.Epoch, copy);
+                return true;
+            }
+            logger.LogInformation("Hand-off to {Node} (epoch {Epoch}, copy {Copy}) not confirmed ({Confirmed} of {Records}); copying again.",
+                destination, table.Epoch, copy, confirmed == HandoffTarget.NotReady ? "not ready" : confirmed.ToString(), records);
+            return false;
         }
-        if (batch.Records > 0) await SendAsync(link, batch.TakeFrame(), cancellationToken).ConfigureAwait(false);
-        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffEnd, table.Epoch, records));
-        ulong confirmed;
-        try { confirmed = await reply.WaitAsync(ReplyTimeout, cancellationToken).ConfigureAwait(false); }
-        catch (TimeoutException) { confirmed = HandoffTarget.NotReady; }
-        if (confirmed == records)
+        finally { replies.Forget(destination, copy); }
+    }
+
+    /// <summary>The link's session, waiting briefly for one (a peer that is dialling back in).</summary>
+    private static async Task<PeerSession?> ConnectedSessionAsync(PeerLink link, CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 10 && link.Session is null; i++) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        return link.Session;
+    }
+
+    /// <summary>The receiver's count; <see cref="HandoffTarget.NotReady"/> when the session changed or the answer is too late.</summary>
+    private static async Task<ulong> WaitForReplyAsync(PeerLink link, PeerSession session, Task<ulong> reply, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ReplyTimeout;
+        while (!reply.IsCompleted)
         {
-            metrics.Sent(records, bytes);
-            logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}).", records, bytes, destination, table.Epoch);
-            return true;
+            if (link.Session != session || DateTime.UtcNow > deadline) return HandoffTarget.NotReady;
+            await Task.WhenAny(reply, Task.Delay(SessionCheckInterval, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        logger.LogInformation("Hand-off to {Node} (epoch {Epoch}) not confirmed ({Confirmed} of {Records}); copying again.",
-            destination, table.Epoch, confirmed == HandoffTarget.NotReady ? "not ready" : confirmed.ToString(), records);
-        return false;
+        return await reply.ConfigureAwait(false);
     }
 
     /// <summary>Bounded: waits while the link has a backlog, so a large copy never piles up in memory.</summary>

@@ -8,7 +8,7 @@ namespace FastChat.Server.Cluster.Handoff;
 
 /// <summary>
 /// The receiving side of hand-offs, and the sweep that drops data this node no longer owns.
-/// A copy from one peer under one epoch: BEGIN clears whatever this node still holds of the
+/// A copy from one peer under one epoch (with the sender's copy id): BEGIN clears whatever this node still holds of the
 /// partitions coming from that peer (left from an older ownership), DATA upserts the records
 /// (through the write-ahead log, like every write), END answers DONE with the count once a group
 /// commit has made them durable. Only partitions the table says move from that peer to this node
@@ -21,6 +21,7 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
     private sealed class Incoming
     {
         public long Epoch;
+        public long Copy;
         public ulong Records;
         public bool Active;
     }
@@ -40,15 +41,15 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
         switch (frame.Type)
         {
             case (byte)PeerFrameType.HandoffBegin:
-                if (!PeerFrames.TryParseU64Pair(frame.Body, out long epoch, out _)) return false;
+                if (!PeerFrames.TryParseU64Pair(frame.Body, out long epoch, out ulong copy)) return false;
                 var table = state.View.Table;
                 if (table is null || table.Epoch != epoch || !table.InTransition)
                 {
                     incoming.Active = false;
-                    session.Link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffDone, epoch, NotReady)); // it asks again
+                    session.Link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffDone, (long)copy, NotReady)); // it asks again
                     return true;
                 }
-                (incoming.Epoch, incoming.Records, incoming.Active) = (epoch, 0, true);
+                (incoming.Epoch, incoming.Copy, incoming.Records, incoming.Active) = (epoch, (long)copy, 0, true);
                 int cleared = Sweep(k => IsIncoming(table, source, k));
                 logger.LogInformation("Receiving partitions from {Node} (epoch {Epoch}); cleared {Cleared} old records of them.", source, epoch, cleared);
                 return true;
@@ -62,24 +63,24 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
                     incoming.Records++;
                 });
             case (byte)PeerFrameType.HandoffEnd:
-                if (!PeerFrames.TryParseU64Pair(frame.Body, out long endEpoch, out _)) return false;
-                ulong received = incoming.Active && incoming.Epoch == endEpoch ? incoming.Records : NotReady;
+                if (!PeerFrames.TryParseU64Pair(frame.Body, out long endCopy, out _)) return false;
+                ulong received = incoming.Active && incoming.Copy == endCopy ? incoming.Records : NotReady;
+                long receivedEpoch = incoming.Epoch;
                 incoming.Active = false;
-                var link = session.Link;
-                _ = ConfirmAsync(link, endEpoch, received);
+                _ = ConfirmAsync(session.Link, receivedEpoch, endCopy, received);
                 return true;
             default:
                 return false;
         }
     }
 
-    private async Task ConfirmAsync(PeerLink link, long epoch, ulong received)
+    private async Task ConfirmAsync(PeerLink link, long epoch, long copy, ulong received)
     {
         await commit.WaitForCommitAsync().ConfigureAwait(false);
-        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffDone, epoch, received));
+        link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffDone, copy, received));
         if (received == NotReady) return;
         metrics.Received(received);
-        logger.LogInformation("Received {Records} records from {Node} (epoch {Epoch}), durable.", received, link.RemoteId, epoch);
+        logger.LogInformation("Received {Records} records from {Node} (epoch {Epoch}, copy {Copy}), durable.", received, link.RemoteId, epoch, copy);
     }
 
     /// <summary>Deletes every record of a user this node neither owns nor is receiving; returns how many.</summary>
