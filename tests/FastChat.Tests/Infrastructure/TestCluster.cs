@@ -117,7 +117,11 @@ public sealed class TestCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Environment.GetEnvironmentVariable("FASTCHAT_DUMP_LOGS") is { } dump)
-            for (int i = 0; i < _nodes.Count; i++) File.WriteAllLines(Path.Combine(dump, $"node{i + 1}.log"), _nodes[i].Output);
+        {
+            // One folder per cluster: tests run in parallel and each would overwrite the others' logs.
+            var folder = Directory.CreateDirectory(Path.Combine(dump, $"{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..15])).FullName;
+            for (int i = 0; i < _nodes.Count; i++) File.WriteAllLines(Path.Combine(folder, $"node{i + 1}.log"), _nodes[i].Output);
+        }
         foreach (var node in _nodes) await node.DisposeAsync();
         foreach (var directory in _directories) directory.Dispose();
     }
