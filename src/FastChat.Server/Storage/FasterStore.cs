@@ -40,12 +40,16 @@ internal sealed class FasterStore : IDisposable
     public long KvBeginAddress => _kv.BeginAddress;
     public long KvTailAddress => _kv.TailAddress;
 
+    /// <summary>Set once at start in cluster mode (replication); null on a single node, where it costs one test per write.</summary>
+    public IStoreWriteObserver? Observer { get; set; }
+
     public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         lock (StripeOf(key))
         {
             _wal.Append(WalOp.Upsert, key, value);
             _kv.Upsert(key, value);
+            Observer?.OnWrite(WalOp.Upsert, key, value);
         }
     }
 
@@ -55,7 +59,32 @@ internal sealed class FasterStore : IDisposable
         {
             _wal.Append(WalOp.Delete, key, default);
             _kv.Delete(key);
+            Observer?.OnWrite(WalOp.Delete, key, default);
         }
+    }
+
+    public delegate void LiveRecordHandler(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>
+    /// Hands every live record whose key passes <paramref name="select"/> to <paramref name="onRecord"/>,
+    /// read and handed over under the key's stripe lock: nothing written to that key can come
+    /// between, so an observer that sees both gets them in the store's order. Returns the count.
+    /// </summary>
+    public long ForEachLive(Func<byte[], bool> select, LiveRecordHandler onRecord)
+    {
+        long count = 0;
+        foreach (var key in _kv.LiveKeys())
+        {
+            if (!select(key)) continue;
+            lock (StripeOf(key))
+            {
+                var value = _kv.Read(key);
+                if (value is null) continue; // deleted since the scan
+                onRecord(key, value);
+                count++;
+            }
+        }
+        return count;
     }
 
     /// <inheritdoc cref="KvIndex.Read(ReadOnlySpan{byte}, Span{byte})"/>

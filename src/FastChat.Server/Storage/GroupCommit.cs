@@ -17,11 +17,25 @@ internal interface ICommitWaiter
 }
 
 /// <summary>
+/// What else must hold a commit's writes before they count as durable (the in-sync replicas):
+/// a ticket captured when an epoch closes, passed once every copy it names has the writes.
+/// </summary>
+internal interface IDurabilityBarrier
+{
+    /// <summary>Null when nothing beyond the local log needs to hold the writes completed so far.</summary>
+    object? Capture();
+
+    bool IsPassed(object ticket);
+}
+
+/// <summary>
 /// Group commit by epochs. A writer finishes its store write, reads <see cref="OpenEpoch"/> (the
 /// commit that will cover that write) and enlists. The loop closes the open epoch, commits the
 /// write-ahead log once — which covers every write completed before the epoch closed — and tells
 /// the enlisted waiters which epoch is durable. Waiters keep their own state under their own
-/// locks; enlisting is lock-free. Nothing is acknowledged early.
+/// locks; enlisting is lock-free. Nothing is acknowledged early: with a <see cref="Barrier"/>,
+/// an epoch is published only once its ticket has passed too (the loop keeps committing
+/// meanwhile; waiters are held until then).
 /// </summary>
 internal sealed class GroupCommit : IDisposable
 {
@@ -33,6 +47,10 @@ internal sealed class GroupCommit : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ICommitWaiter> _waiters = new();
     private readonly List<ICommitWaiter> _batch = new();
+    private readonly List<ICommitWaiter> _held = new();
+    private readonly ConcurrentQueue<TaskCompletionSource> _localWaiters = new();
+    private readonly List<TaskCompletionSource> _localBatch = new();
+    private readonly Queue<(long Epoch, object? Ticket)> _awaitingBarrier = new();
     private readonly Task _loop;
     private long _openEpoch = 1;
     private long _durableEpoch;
@@ -53,6 +71,15 @@ internal sealed class GroupCommit : IDisposable
 
     /// <summary>The newest epoch known durable.</summary>
     public long DurableEpoch => Volatile.Read(ref _durableEpoch);
+
+    /// <summary>Set once at start (replication); null on a single node.</summary>
+    public IDurabilityBarrier? Barrier { get; set; }
+
+    /// <summary>The barrier may have passed: the loop looks again (any thread).</summary>
+    public void Recheck()
+    {
+        if (Interlocked.Exchange(ref _signalled, 1) == 0) _signal.Release();
+    }
 
     /// <summary>Tells <paramref name="waiter"/> after the next commit (a waiter enlists once per commit it waits for).</summary>
     public void Enlist(ICommitWaiter waiter)
@@ -76,6 +103,19 @@ internal sealed class GroupCommit : IDisposable
         return waiter.Task;
     }
 
+    /// <summary>
+    /// Completes once the local log covers everything done before the call, without the barrier:
+    /// a replica's acknowledgements, which must not wait for its own replicas (two primaries that
+    /// replicate to each other would wait in a circle).
+    /// </summary>
+    public Task WaitForLocalCommitAsync()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _localWaiters.Enqueue(tcs);
+        MarkDirty();
+        return tcs.Task;
+    }
+
     private async Task RunAsync()
     {
         var token = _stop.Token;
@@ -96,11 +136,15 @@ internal sealed class GroupCommit : IDisposable
 
     private async Task CommitOnceAsync()
     {
-        if (Volatile.Read(ref _dirty) == 0 && _waiters.IsEmpty) return;
+        PublishPassed();
+        if (Volatile.Read(ref _dirty) == 0 && _waiters.IsEmpty && _localWaiters.IsEmpty) return;
         Volatile.Write(ref _dirty, 0);
         // Close the epoch (a full fence): every write whose writer read this epoch is complete now.
         long closing = Interlocked.Increment(ref _openEpoch) - 1;
+        // After the close: the ticket covers every one of those writes (observers see them inside the write).
+        var ticket = Barrier?.Capture();
         while (_waiters.TryDequeue(out var waiter)) _batch.Add(waiter);
+        while (_localWaiters.TryDequeue(out var local)) _localBatch.Add(local);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -111,19 +155,39 @@ internal sealed class GroupCommit : IDisposable
             // Waiters stay unacknowledged; clients retry and the server deduplicates.
             _logger.LogError(ex, "Group commit failed; {Count} waiters not acknowledged.", _batch.Count);
             foreach (var waiter in _batch) _waiters.Enqueue(waiter);
+            foreach (var local in _localBatch) _localWaiters.Enqueue(local);
             _batch.Clear();
+            _localBatch.Clear();
             MarkDirty();
             await Task.Delay(100).ConfigureAwait(false);
             return;
         }
-        Volatile.Write(ref _durableEpoch, closing);
         _metrics.Commit(Stopwatch.GetElapsedTime(started), _batch.Count);
-        foreach (var waiter in _batch)
+        foreach (var local in _localBatch) local.TrySetResult();
+        _localBatch.Clear();
+        _held.AddRange(_batch);
+        _batch.Clear();
+        _awaitingBarrier.Enqueue((closing, ticket));
+        PublishPassed();
+    }
+
+    /// <summary>Publishes the newest locally committed epoch whose ticket (and every earlier one) has passed.</summary>
+    private void PublishPassed()
+    {
+        long passed = -1;
+        while (_awaitingBarrier.TryPeek(out var next) && (next.Ticket is null || Barrier!.IsPassed(next.Ticket)))
         {
-            try { waiter.OnCommitted(closing); }
+            passed = next.Epoch;
+            _awaitingBarrier.Dequeue();
+        }
+        if (passed < 0) return;
+        Volatile.Write(ref _durableEpoch, passed);
+        foreach (var waiter in _held)
+        {
+            try { waiter.OnCommitted(passed); }
             catch (Exception ex) { _logger.LogError(ex, "Commit waiter failed."); }
         }
-        _batch.Clear();
+        _held.Clear();
     }
 
     /// <summary>Stops the loop after a final commit.</summary>

@@ -39,6 +39,32 @@ public class GroupCommitTests
         Assert.True(seen[^1] >= waiter.Target);
     }
 
+    [Fact]
+    public async Task With_a_barrier_commits_are_published_only_once_it_passes_while_local_waits_are_not_held()
+    {
+        using var fixture = new StoreFixture();
+        var barrier = new Gate();
+        fixture.Commit.Barrier = barrier;
+        fixture.Store.Upsert("k"u8, "v"u8);
+        long durableBefore = fixture.Commit.DurableEpoch;
+        var published = fixture.Commit.WaitForCommitAsync();
+        await fixture.Commit.WaitForLocalCommitAsync().WaitAsync(TimeSpan.FromSeconds(10)); // on disk here
+        await fixture.Commit.WaitForLocalCommitAsync().WaitAsync(TimeSpan.FromSeconds(10)); // and the loop kept committing
+        Assert.False(published.IsCompleted);
+        Assert.Equal(durableBefore, fixture.Commit.DurableEpoch);
+        barrier.Open = true;
+        fixture.Commit.Recheck();
+        await published.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(fixture.Commit.DurableEpoch > durableBefore);
+    }
+
+    private sealed class Gate : FastChat.Server.Storage.IDurabilityBarrier
+    {
+        public volatile bool Open;
+        public object? Capture() => this;
+        public bool IsPassed(object ticket) => Open;
+    }
+
     /// <summary>Waits for the epoch two ahead of the open one when first told, re-enlisting until then.</summary>
     private sealed class CountingWaiter(FastChat.Server.Storage.GroupCommit commit) : FastChat.Server.Storage.ICommitWaiter
     {
