@@ -31,6 +31,19 @@ public sealed class PartitionTable
 
     public bool IsMoving(int partition) => Next is { } next && next[partition] != Owners[partition];
 
+    private ushort[]? _replicas;
+
+    /// <summary>
+    /// The node that keeps the copy of <paramref name="partition"/> when the cluster replicates
+    /// (replication factor 2): the rendezvous runner-up among the table's nodes; null with one node.
+    /// Derived from the table, so every node agrees on it under one epoch.
+    /// </summary>
+    public string? ReplicaOf(int partition)
+    {
+        var replicas = _replicas ??= Partitioning.RendezvousAssigner.RunnersUp(Nodes, Owners);
+        return replicas[partition] == ushort.MaxValue ? null : Nodes[replicas[partition]];
+    }
+
     public int CountOwnedBy(string nodeId)
     {
         int index = Array.IndexOf(Nodes, nodeId);

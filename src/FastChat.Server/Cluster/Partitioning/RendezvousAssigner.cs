@@ -20,22 +20,41 @@ public static class RendezvousAssigner
         var prefixes = nodeIds.Select(id => System.Text.Encoding.UTF8.GetBytes(id)).ToArray();
         var owners = new ushort[partitions];
         Span<byte> buffer = stackalloc byte[prefixes.Max(p => p.Length) + 4];
-        for (int p = 0; p < partitions; p++)
-        {
-            int best = -1;
-            ulong bestScore = 0;
-            for (int n = 0; n < prefixes.Length; n++)
-            {
-                ulong score = Score(prefixes[n], p, buffer);
-                if (best < 0 || score > bestScore || (score == bestScore && string.CompareOrdinal(nodeIds[n], nodeIds[best]) < 0))
-                {
-                    best = n;
-                    bestScore = score;
-                }
-            }
-            owners[p] = (ushort)best;
-        }
+        for (int p = 0; p < partitions; p++) owners[p] = (ushort)Best(nodeIds, prefixes, p, exclude: -1, buffer);
         return owners;
+    }
+
+    /// <summary>
+    /// For each partition, the index of the runner-up — the highest-scoring node other than
+    /// <paramref name="owners"/>' choice — or <see cref="ushort.MaxValue"/> with a single node: the
+    /// replica. Rendezvous again, so a node joining or leaving moves few replicas too.
+    /// </summary>
+    public static ushort[] RunnersUp(IReadOnlyList<string> nodeIds, ushort[] owners)
+    {
+        var prefixes = nodeIds.Select(id => System.Text.Encoding.UTF8.GetBytes(id)).ToArray();
+        var runnersUp = new ushort[owners.Length];
+        Span<byte> buffer = stackalloc byte[prefixes.Max(p => p.Length) + 4];
+        for (int p = 0; p < owners.Length; p++)
+            runnersUp[p] = Best(nodeIds, prefixes, p, exclude: owners[p], buffer) is >= 0 and var best ? (ushort)best : ushort.MaxValue;
+        return runnersUp;
+    }
+
+    /// <summary>The index of the highest-scoring node for <paramref name="partition"/> other than <paramref name="exclude"/>; -1 if none.</summary>
+    private static int Best(IReadOnlyList<string> nodeIds, byte[][] prefixes, int partition, int exclude, Span<byte> buffer)
+    {
+        int best = -1;
+        ulong bestScore = 0;
+        for (int n = 0; n < prefixes.Length; n++)
+        {
+            if (n == exclude) continue;
+            ulong score = Score(prefixes[n], partition, buffer);
+            if (best < 0 || score > bestScore || (score == bestScore && string.CompareOrdinal(nodeIds[n], nodeIds[best]) < 0))
+            {
+                best = n;
+                bestScore = score;
+            }
+        }
+        return best;
     }
 
     /// <summary>One node's score for one partition (the spec's formula; tests check it against the C library).</summary>
