@@ -124,7 +124,8 @@ public class OwnershipChangeTests
         {
             var receiver = receivers[k];
             await Eventually.TrueAsync(() => receiver.Messages.Count(m => m.From == senders[k].Client.UserName) >= PerSender, TimeSpan.FromSeconds(30),
-                () => $"{receiver.Client.UserName} has {receiver.Messages.Count} of {PerSender}");
+                () => $"{receiver.Client.UserName} (on port {receiver.Client.Server.Port}) has {receiver.Messages.Count} of {PerSender}; missing: "
+                    + string.Join(", ", Enumerable.Range(0, PerSender).Select(n => $"{k}:{n}").Except(receiver.Messages.Select(m => Encoding.UTF8.GetString(m.Payload)))));
             var got = receiver.Messages.Where(m => m.From == senders[k].Client.UserName).Select(m => Encoding.UTF8.GetString(m.Payload)).ToArray();
             Assert.Equal(Enumerable.Range(0, PerSender).Select(n => $"{k}:{n}"), got);
         }
