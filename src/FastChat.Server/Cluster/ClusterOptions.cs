@@ -31,6 +31,13 @@ public sealed class ClusterOptions
     public int HoldSeconds { get; set; } = 30;
     /// <summary>Entries held at once, over all moving partitions, before new ones are refused.</summary>
     public int HoldEntries { get; set; } = 100_000;
+    /// <summary>
+    /// Copies of every partition: 2 (its owner and a replica on another node, when the cluster has
+    /// two or more: ✓ then means durable on both, and a dead owner fails over) or 1 (the owner alone).
+    /// </summary>
+    public int ReplicationFactor { get; set; } = 2;
+    /// <summary>Bytes a primary keeps for one replica that has not acknowledged them; past it, that replica is synced again from a snapshot.</summary>
+    public long MaxReplicaLagBytes { get; set; } = 64L << 20;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Etcd);
 
@@ -43,6 +50,8 @@ public sealed class ClusterOptions
     public string TableKey => KeyPrefix + "partition-table";
     /// <summary><c>handoff/EPOCH/NODE</c>: NODE has handed off every partition leaving it under EPOCH.</summary>
     public string HandoffPrefix => KeyPrefix + "handoff/";
+    /// <summary><c>insync/EPOCH/NODE</c>: every replica of NODE holds all NODE wrote, under EPOCH (a failover may promote them).</summary>
+    public string InSyncPrefix => KeyPrefix + "insync/";
 
     public void Validate(string listenAddress, int clientPort)
     {
@@ -63,6 +72,8 @@ public sealed class ClusterOptions
         if (LeaveTimeoutSeconds is < 1 or > 3600) throw new ArgumentException("FastChat:Cluster:LeaveTimeoutSeconds must be 1-3600.");
         if (HoldSeconds is < 1 or > 600) throw new ArgumentException("FastChat:Cluster:HoldSeconds must be 1-600.");
         if (HoldEntries < 1) throw new ArgumentException("FastChat:Cluster:HoldEntries must be positive.");
+        if (ReplicationFactor is < 1 or > 2) throw new ArgumentException("FastChat:Cluster:ReplicationFactor must be 1 or 2.");
+        if (MaxReplicaLagBytes < 1 << 20) throw new ArgumentException("FastChat:Cluster:MaxReplicaLagBytes must be at least 1 MiB.");
         if (PeerQueueFrames < 16) throw new ArgumentException("FastChat:Cluster:PeerQueueFrames must be at least 16.");
     }
 

@@ -4,6 +4,7 @@ using FastChat.Server.Cluster;
 using FastChat.Server.Cluster.Handoff;
 using FastChat.Server.Cluster.Membership;
 using FastChat.Server.Cluster.Peers;
+using FastChat.Server.Cluster.Replication;
 using FastChat.Server.Delivery;
 using FastChat.Server.Routing;
 using FastChat.Server.Storage;
@@ -32,6 +33,16 @@ internal static class ClusterRegistration
         services.AddSingleton<HandoffReplies>();
         services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<HandoffTarget>());
         services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<HandoffReplies>());
+        if (cluster.ReplicationFactor >= 2)
+        {
+            services.AddSingleton<ReplicationMetrics>();
+            services.AddSingleton<ReplicaStreams>();
+            services.AddSingleton<InSyncReports>();
+            services.AddHostedService<TakeoverGuard>();
+            services.AddSingleton<IPeerFrameConsumer, ReplicaAcks>();
+            services.AddSingleton<IPeerFrameConsumer, ReplicaApplier>();
+            services.AddHostedService<ReplicationPrimary>();
+        }
         services.AddSingleton<PeerMesh>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PeerMesh>());
         services.AddSingleton<PeerConnectionHandler>();

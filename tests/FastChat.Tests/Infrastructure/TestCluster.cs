@@ -74,6 +74,24 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Starts node <paramref name="i"/> again (after a kill) under the same id, on a new port:
+    /// on its old data directory, or on an empty one (<paramref name="wipe"/>: its disk was lost).
+    /// </summary>
+    public async Task<ServerProcess> RestartNodeAsync(int i, bool wipe)
+    {
+        var args = _meshArgs ?? throw new InvalidOperationException("not a mesh");
+        await _nodes[i].DisposeAsync();
+        string directory = _nodes[i].DataDirectory;
+        if (wipe)
+        {
+            var fresh = new TempDirectory();
+            _directories.Add(fresh);
+            directory = fresh;
+        }
+        return _nodes[i] = await ServerProcess.StartAsync(directory, args(i));
+    }
+
     /// <summary>How many partitions node <paramref name="i"/> said it owns in its latest view (-1 before any).</summary>
     public int OwnedBy(int i)
     {

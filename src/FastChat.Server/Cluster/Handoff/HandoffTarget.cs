@@ -14,7 +14,7 @@ namespace FastChat.Server.Cluster.Handoff;
 /// commit has made them durable. Only partitions the table says move from that peer to this node
 /// are written; nothing is served from them until the table that completes the change.
 /// </summary>
-internal sealed class HandoffTarget(ClusterState state, FasterStore store, GroupCommit commit, HandoffMetrics metrics, ILogger<HandoffTarget> logger) : IPeerFrameConsumer
+internal sealed class HandoffTarget(ClusterOptions options, ClusterState state, FasterStore store, GroupCommit commit, HandoffMetrics metrics, ILogger<HandoffTarget> logger) : IPeerFrameConsumer
 {
     public const ulong NotReady = ulong.MaxValue;
 
@@ -83,14 +83,15 @@ internal sealed class HandoffTarget(ClusterState state, FasterStore store, Group
         logger.LogInformation("Received {Records} records from {Node} (epoch {Epoch}, copy {Copy}), durable.", received, link.RemoteId, epoch, copy);
     }
 
-    /// <summary>Deletes every record of a user this node neither owns nor is receiving; returns how many.</summary>
+    /// <summary>Deletes every record of a user this node neither owns, nor is receiving, nor keeps the replica of; returns how many.</summary>
     public int DropDisowned()
     {
         return Sweep(key =>
         {
             var view = state.View;
             if (view.Table is not { } table || RecordPartition.Of(table, key) is not (>= 0 and var partition)) return false;
-            return !view.IsSelf(table.OwnerOf(partition)) && !view.IsSelf(table.NextOwnerOf(partition));
+            return !view.IsSelf(table.OwnerOf(partition)) && !view.IsSelf(table.NextOwnerOf(partition))
+                && !(options.ReplicationFactor >= 2 && view.IsSelf(table.ReplicaOf(partition)));
         });
     }
 

@@ -96,21 +96,27 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
     }
 
     /// <summary>Records that every partition leaving this node under <paramref name="epoch"/> is durable at its new owner.</summary>
-    public async Task ReportHandedOffAsync(long epoch, CancellationToken cancellationToken)
+    public Task ReportHandedOffAsync(long epoch, CancellationToken cancellationToken) =>
+        ReportAsync(options.HandoffPrefix + OwnershipPlanner.MarkerKey(epoch, options.NodeId), "hand-off done", cancellationToken);
+
+    /// <summary>The key saying this node's replicas hold all it wrote under <paramref name="epoch"/>.</summary>
+    public string InSyncKey(long epoch) => options.InSyncPrefix + OwnershipPlanner.MarkerKey(epoch, options.NodeId);
+
+    /// <summary>Puts a marker key (no lease: it must outlive this node), retrying until etcd has it.</summary>
+    public async Task ReportAsync(string key, string what, CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)
         {
             try
             {
                 var kv = _kv ?? throw new InvalidOperationException("not connected to etcd");
-                await kv.PutAsync(new PutRequest { Key = Bytes(options.HandoffPrefix + OwnershipPlanner.HandedOffKey(epoch, options.NodeId)), Value = Bytes("done") },
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Reported the hand-off of epoch {Epoch} done.", epoch);
+                await kv.PutAsync(new PutRequest { Key = Bytes(key), Value = Bytes(what) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Reported {What}: {Key}.", what, key);
                 return;
             }
             catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt % 20 == 0) logger.LogWarning("Could not report the hand-off of epoch {Epoch} to etcd ({Reason}); retrying.", epoch, ex.Message);
+                if (attempt % 20 == 0) logger.LogWarning("Could not report {What} to etcd ({Reason}); retrying.", what, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -153,9 +159,9 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
     private void Apply(Mvccpb.KeyValue kvPair, bool deleted, Dictionary<string, MemberRecord> members, HashSet<string> handedOff, ref PartitionTable? table)
     {
         var key = kvPair.Key.ToStringUtf8();
-        if (key.StartsWith(options.HandoffPrefix, StringComparison.Ordinal))
+        if (key.StartsWith(options.HandoffPrefix, StringComparison.Ordinal) || key.StartsWith(options.InSyncPrefix, StringComparison.Ordinal))
         {
-            var marker = key[options.HandoffPrefix.Length..];
+            var marker = key[options.KeyPrefix.Length..]; // handoff/EPOCH/NODE or insync/EPOCH/NODE
             if (deleted) handedOff.Remove(marker);
             else handedOff.Add(marker);
             return;
@@ -209,24 +215,35 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         PartitionTable next;
         if (table.InTransition)
         {
-            if (!OwnershipPlanner.Sources(table).All(node => handedOff.Contains(OwnershipPlanner.HandedOffKey(table.Epoch, node)))) return;
+            if (!OwnershipPlanner.Sources(table).All(node => handedOff.Contains("handoff/" + OwnershipPlanner.MarkerKey(table.Epoch, node)))) return;
             next = table.Completed();
         }
         else
         {
-            if (OwnershipPlanner.Coordinator(members) != options.NodeId || OwnershipPlanner.Propose(table, members) is not { } proposal) return;
+            if (OwnershipPlanner.Coordinator(members) != options.NodeId) return;
+            var failover = options.ReplicationFactor >= 2
+                ? OwnershipPlanner.Failover(table, members, node => handedOff.Contains("insync/" + OwnershipPlanner.MarkerKey(table.Epoch, node)))
+                : null;
+            if ((failover ?? OwnershipPlanner.Propose(table, members)) is not { } proposal) return;
             next = proposal;
+            if (failover is not null)
+                logger.LogWarning("Failing over from epoch {Epoch}: {Promoted} partitions of {Dead} go to their replicas.", table.Epoch,
+                    Enumerable.Range(0, table.Partitions).Count(p => table.OwnerOf(p) != next.OwnerOf(p)),
+                    string.Join(",", table.Owning().Where(n => !members.ContainsKey(n))));
         }
         var txn = new TxnRequest();
         txn.Compare.Add(new Compare { Key = Bytes(options.TableKey), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = table.Epoch });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = Bytes(options.TableKey), Value = ByteString.CopyFrom(next.ToJson()) } });
         if (!next.InTransition)
             txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(options.HandoffPrefix), RangeEnd = PrefixEnd(options.HandoffPrefix) } });
+        // In-sync reports name an epoch: none holds for the new table.
+        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(options.InSyncPrefix), RangeEnd = PrefixEnd(options.InSyncPrefix) } });
         var result = await kv.TxnAsync(txn, cancellationToken: token).ConfigureAwait(false);
         if (!result.Succeeded) return;
         if (next.InTransition)
             logger.LogInformation("Started an ownership change from epoch {Epoch}: {Moving} partitions move (owners {Owners}).", table.Epoch,
                 Enumerable.Range(0, next.Partitions).Count(next.IsMoving), string.Join(",", next.Completed().Nodes));
+        else if (!table.InTransition) logger.LogWarning("Failed over from epoch {Epoch}: owners {Owners}.", table.Epoch, string.Join(",", next.Nodes));
         else logger.LogInformation("Completed the ownership change of epoch {Epoch}: owners {Owners}.", table.Epoch, string.Join(",", next.Nodes));
     }
 

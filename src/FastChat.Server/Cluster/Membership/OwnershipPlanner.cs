@@ -21,10 +21,32 @@ internal static class OwnershipPlanner
         return target.Length == 0 ? null : table.TransitionTo(target); // the last one out keeps its data
     }
 
+    /// <summary>
+    /// Failover (replication factor 2), when no change is under way: each partition whose owner has
+    /// no live lease goes to its replica, if that replica is live and the dead owner had reported
+    /// its replicas in sync under this epoch (else the partition waits for its owner to return).
+    /// Nodes left owning nothing leave the table, so replicas are placed again over the rest.
+    /// Null when nothing can be promoted.
+    /// </summary>
+    public static PartitionTable? Failover(PartitionTable table, IReadOnlyDictionary<string, MemberRecord> live, Func<string, bool> reportedInSync)
+    {
+        if (table.InTransition) return null;
+        var owners = (ushort[])table.Owners.Clone();
+        bool any = false;
+        for (int p = 0; p < owners.Length; p++)
+        {
+            var owner = table.OwnerOf(p);
+            if (live.ContainsKey(owner) || !reportedInSync(owner) || table.ReplicaOf(p) is not { } replica || !live.ContainsKey(replica)) continue;
+            owners[p] = (ushort)Array.IndexOf(table.Nodes, replica);
+            any = true;
+        }
+        return any ? new PartitionTable { Nodes = table.Nodes, Owners = owners }.Completed() : null;
+    }
+
     /// <summary>The nodes that must report their hand-off before the change completes.</summary>
     public static IEnumerable<string> Sources(PartitionTable table) =>
         Enumerable.Range(0, table.Partitions).Where(table.IsMoving).Select(table.OwnerOf).Distinct(StringComparer.Ordinal);
 
-    /// <summary>The etcd key (after the hand-off prefix) that says <paramref name="node"/> handed off under <paramref name="epoch"/>.</summary>
-    public static string HandedOffKey(long epoch, string node) => $"{epoch}/{node}";
+    /// <summary>The marker key (after its prefix: hand-off done, replicas in sync) of <paramref name="node"/> under <paramref name="epoch"/>.</summary>
+    public static string MarkerKey(long epoch, string node) => $"{epoch}/{node}";
 }

@@ -25,6 +25,10 @@ internal enum PeerFrameType : byte
     HandoffDone = 0x47,
     /// <summary>After a stale-epoch refusal: the sender took back every later FORWARD; the receiver accepts again.</summary>
     Resync = 0x48,
+    /// <summary>Replication: a batch of the primary's store writes to partitions the receiver keeps the copy of.</summary>
+    Replicate = 0x49,
+    /// <summary>Replication: every REPLICATE record up to this sequence number is durable at the replica.</summary>
+    ReplicateAck = 0x4A,
 }
 
 /// <summary>Why a home node refused a FORWARD (a <see cref="Routing.RouteResult"/> on the wire, plus the epoch cases).</summary>

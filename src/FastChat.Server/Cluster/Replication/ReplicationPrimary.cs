@@ -1,0 +1,136 @@
+using FastChat.Server.Cluster.Handoff;
+using FastChat.Server.Cluster.Membership;
+using FastChat.Server.Cluster.Peers;
+using FastChat.Server.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FastChat.Server.Cluster.Replication;
+
+/// <summary>
+/// The primary's side of replication (replication factor 2): every store write to a partition this
+/// node owns goes, inside the write, into the stream of the partition's replica
+/// (<see cref="PartitionTable.ReplicaOf"/>); one sender per stream ships the frames over the peer
+/// link and syncs partitions the replica does not have yet (CLEAR, then a snapshot read under each
+/// key's lock). As the group commit's barrier it publishes an epoch only once every stream has
+/// acknowledged, durable, the records written before that epoch closed — so ✓, receipts and
+/// hand-off confirmations all mean "on this node's disk and on the replica's".
+/// </summary>
+internal sealed class ReplicationPrimary(ClusterOptions options, ClusterState state, FasterStore store, GroupCommit commit, PeerMesh mesh,
+    ReplicaStreams streams, InSyncReports insync, ReplicationMetrics metrics, ILogger<ReplicationPrimary> logger) : IStoreWriteObserver, IDurabilityBarrier, IHostedService
+{
+    private static readonly TimeSpan StallAfter = TimeSpan.FromMilliseconds(500);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _senders = new();
+
+    public void OnWrite(WalOp op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var view = state.View;
+        if (view.Table is not { } table || RecordPartition.Of(table, key) is not (>= 0 and var partition)) return;
+        if (!view.IsSelf(table.OwnerOf(partition)) || table.ReplicaOf(partition) is not { } replica) return; // a replica's own apply: not ours
+        StreamTo(replica).Append((ReplicaOp)op, key, value, partition, table.Epoch);
+    }
+
+    public object? Capture()
+    {
+        List<(ReplicaStream, ReplicaStream.Ticket)>? ticket = null;
+        foreach (var stream in streams.All)
+        {
+            var t = stream.Capture();
+            if (!stream.IsPassed(t)) (ticket ??= []).Add((stream, t));
+        }
+        return ticket;
+    }
+
+    public bool IsPassed(object ticket)
+    {
+        foreach (var (stream, t) in (List<(ReplicaStream Stream, ReplicaStream.Ticket Ticket)>)ticket)
+            if (!stream.IsPassed(t)) return false;
+        return true;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        store.Observer = this;
+        commit.Barrier = this;
+        metrics.Observe(() => streams.All);
+        state.Changed += OnChanged;
+        OnChanged(state.View);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        state.Changed -= OnChanged;
+        _stop.Cancel();
+        Task[] senders;
+        lock (_senders) senders = [.. _senders];
+        await Task.WhenAll(senders).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// A new table: every replica of a partition this node owns gets a stream, and every stream
+    /// re-stamps what it has not had acknowledged under the new epoch.
+    /// </summary>
+    private void OnChanged(ClusterView view)
+    {
+        if (view.Table is not { } table) return;
+        foreach (var node in Enumerable.Range(0, table.Partitions).Where(p => view.IsSelf(table.OwnerOf(p)))
+                     .Select(table.ReplicaOf).OfType<string>().Distinct(StringComparer.Ordinal))
+            StreamTo(node);
+        foreach (var stream in streams.All)
+            stream.Restamp(table.Epoch, p => IsAssigned(view, table, p, stream.Node), key => RecordPartition.Of(table, key));
+    }
+
+    /// <summary>A moving partition is not streamed: nobody writes it, and its hand-off copy is what its next owner starts from.</summary>
+    private static bool IsAssigned(ClusterView view, PartitionTable table, int partition, string replica) =>
+        view.IsSelf(table.OwnerOf(partition)) && !table.IsMoving(partition) && table.ReplicaOf(partition) == replica;
+
+    private ReplicaStream StreamTo(string node) => streams.GetOrAdd(node, id =>
+    {
+        var stream = new ReplicaStream(id, mesh.Incarnation, options.Partitions, options.MaxReplicaLagBytes);
+        lock (_senders) _senders.Add(Task.Run(() => SendLoopAsync(stream, _stop.Token)));
+        return stream;
+    });
+
+    private async Task SendLoopAsync(ReplicaStream stream, CancellationToken cancellationToken)
+    {
+        PeerSession? last = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                try { await stream.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+                var view = state.View;
+                if (view.Table is not { } table) continue;
+                if (stream.RoundDue)
+                {
+                    var (round, assigned) = stream.BeginRound(p => IsAssigned(view, table, p, stream.Node));
+                    if (stream.TakeSnapshotDue() is { } due) Snapshot(stream, due, table);
+                    stream.EndRound(round);
+                    if (assigned == 0) stream.Retire(); // it keeps nothing of ours now: nothing may wait for it
+                    commit.Recheck();
+                }
+                var link = mesh.Link(stream.Node);
+                if (link.Session is not { } session) continue;
+                var frames = stream.TakeToSend(resendAll: session != last, StallAfter);
+                foreach (var frame in frames) link.Send(frame);
+                metrics.Sent(frames.Count, frames.Sum(f => (long)f.Length));
+                last = session;
+                insync.Check(table.Epoch);
+            }
+            catch (Exception ex) { logger.LogWarning(ex, "Replication to {Node} failed a step; retrying.", stream.Node); }
+        }
+    }
+
+    private void Snapshot(ReplicaStream stream, bool[] due, PartitionTable table)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        long records = store.ForEachLive(key => RecordPartition.Of(table, key) is >= 0 and var p && due[p],
+            (key, value) => stream.AppendSnapshot(key, value, RecordPartition.Of(table, key)));
+        metrics.Snapshot(records);
+        logger.LogInformation("Synced {Partitions} partitions to their replica {Node}: {Records} records in {Ms} ms.",
+            due.Count(d => d), stream.Node, records, started.ElapsedMilliseconds);
+    }
+}
