@@ -30,10 +30,23 @@ internal sealed class ParkedRoutes(int capacity, TimeSpan patience, TimeProvider
 
     private readonly Dictionary<int, LinkedList<Entry>> _byPartition = new();
     private int _count;
+    private long _handBacks;
 
     private object Gate => _byPartition;
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// Changes when a link starts or finishes handing entries back to the parking. A route reads it
+    /// before it looks at <see cref="Holds"/>, and a link forwards only while it is unchanged: an
+    /// entry whose check came before the hand-back parked its partition's earlier entries cannot
+    /// then overtake them on the link.
+    /// </summary>
+    public long HandBackVersion => Volatile.Read(ref _handBacks);
+
+    public void BeginHandBack() => Interlocked.Increment(ref _handBacks);
+
+    public void EndHandBack() => Interlocked.Increment(ref _handBacks);
 
     public bool Holds(int partition)
     {

@@ -31,7 +31,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastchat-server.dll"));
         if (Environment.GetEnvironmentVariable("FASTCHAT_DUMP_LOGS") is not null) // timestamps, to line up the nodes' logs
+        {
             info.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+            info.Environment["Logging__LogLevel__FastChat.Server.Cluster"] = "Debug"; // routing decisions, for replaying a failure
+        }
         foreach (var arg in new[] { "--FastChat:Port=0", "--FastChat:ListenAddress=127.0.0.1", $"--FastChat:DataDirectory={dataDirectory}", "--FastChat:OpenRegistration=true" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;

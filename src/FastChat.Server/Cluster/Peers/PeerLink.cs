@@ -38,13 +38,15 @@ internal sealed class PeerLink(string remoteId, int capacity)
 
     /// <summary>
     /// Queues a FORWARD of <paramref name="request"/> with a fresh token: Pending; Unavailable when the
-    /// link is full; Retry while entries are being handed back (<see cref="TakeBackFrom"/>).
+    /// link is full; Retry while entries are being handed back (<see cref="TakeBackFrom"/>), or when a
+    /// hand-back started or ended since the caller read <paramref name="handBackVersion"/> from
+    /// <paramref name="parked"/> (it must look at the parking again first).
     /// </summary>
-    public RouteResult TryForward(in RouteRequest request, long epoch, IRouteCompletion? completion, ulong clientToken)
+    public RouteResult TryForward(in RouteRequest request, long epoch, IRouteCompletion? completion, ulong clientToken, ParkedRoutes parked, long handBackVersion)
     {
         lock (Gate)
         {
-            if (_handingBack) return RouteResult.Retry;
+            if (_handingBack || parked.HandBackVersion != handBackVersion) return RouteResult.Retry;
             if (_outbox.Count + _unanswered.Count >= _capacity) return RouteResult.Unavailable;
             ulong token = ++_nextToken;
             var frame = new byte[PeerFrames.ForwardLength(request.Recipient.Length, request.From.Length, request.Payload.Length)];

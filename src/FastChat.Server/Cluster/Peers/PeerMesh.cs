@@ -63,10 +63,11 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
 
     private string SelfId => _options.NodeId;
 
-    public RouteResult Forward(in RouteRequest request, ClusterView view, string home, IRouteCompletion? completion, ulong token)
+    /// <param name="handBackVersion"><see cref="ParkedRoutes.HandBackVersion"/> as read before the caller checked the parking.</param>
+    public RouteResult Forward(in RouteRequest request, ClusterView view, string home, IRouteCompletion? completion, ulong token, long handBackVersion)
     {
         if (view.Live(home) is null) return RouteResult.Unavailable; // its data waits on its disk until it returns
-        var result = LinkTo(home).TryForward(request, view.Epoch, completion, token);
+        var result = LinkTo(home).TryForward(request, view.Epoch, completion, token, _parked, handBackVersion);
         return result == RouteResult.Pending && completion is null ? RouteResult.Queued : result;
     }
 
@@ -239,8 +240,13 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
     /// </summary>
     private void HoldBack(PeerLink link, ulong token, long theirEpoch)
     {
+        _parked.BeginHandBack();
         var taken = link.TakeBackFrom(token, PeerFrames.U64Pair(PeerFrameType.Resync, _state.View.Epoch, token));
-        if (taken.Count == 0) return;
+        if (taken.Count == 0)
+        {
+            _parked.EndHandBack();
+            return;
+        }
         try
         {
             var entries = new List<ParkedRoutes.Entry>(taken.Count);
@@ -255,8 +261,15 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
                 entries.Add(_parked.Capture(request, partition, outstanding.Completion, outstanding.ClientToken));
             }
             _parked.ReturnToFront(entries);
+            if (_logger.IsEnabled(LogLevel.Debug))
+                _logger.LogDebug("Took back from {Node}: {Entries}.", link.RemoteId, string.Join(", ", entries.Select(e => $"{e.FromName}->{System.Text.Encoding.ASCII.GetString(e.Recipient)} {e.MessageId}")));
         }
-        finally { link.EndHandBack(); }
+        finally
+        {
+            // In this order: a forward that gets past the link's hand-back flag sees the new version.
+            _parked.EndHandBack();
+            link.EndHandBack();
+        }
         _logger.LogInformation("Node {Node} is at epoch {Theirs}, this node at {Ours}: {Count} forwards held until the views agree.",
             link.RemoteId, theirEpoch, _state.View.Epoch, taken.Count);
     }
@@ -278,11 +291,17 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
         {
             // Not recorded as handled; and every later forward is refused too until the sender's
             // RESYNC says it took them all back, so none is accepted ahead of this one.
+            if (_logger.IsEnabled(LogLevel.Debug))
+                _logger.LogDebug("FORWARD {Token} from {Node}: {MessageId} refused as stale (its epoch {Epoch}, ours {Ours}, refusing until resync {Refusing}).",
+                    token, session.Link.RemoteId, messageId, epoch, view.Epoch, session.RefusingUntilResync);
             session.RefusingUntilResync = true;
             Refuse(session, acks, token, PeerRefusal.StaleEpoch);
             return true;
         }
         var result = _local.RouteHere(new RouteRequest(to, kind, messageId, from, System.Text.Encoding.ASCII.GetString(from), payload));
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("FORWARD {Token} from {Node}: {Kind} {MessageId} {From} -> {To}: {Result}.", token, session.Link.RemoteId, kind, messageId,
+                System.Text.Encoding.ASCII.GetString(from), System.Text.Encoding.ASCII.GetString(to), result);
         if (result == RouteResult.NotOwned)
         {
             session.RefusingUntilResync = true; // its partition started moving just now
