@@ -45,6 +45,18 @@ public class FailoverPlannerTests
     }
 
     [Fact]
+    public void A_change_whose_target_died_is_abandoned_to_the_owners_as_they_were()
+    {
+        var table = At(PartitionTable.Create(["node1", "node2", "node3"], 512), 3);
+        var change = At(OwnershipPlanner.Propose(table, Live("node1", "node2", "node3", "node4"))!, 4);
+        Assert.Null(OwnershipPlanner.Abandon(change, Live("node1", "node2", "node3", "node4")));
+        var back = OwnershipPlanner.Abandon(change, Live("node1", "node2", "node3"))!;
+        Assert.False(back.InTransition);
+        Assert.Equal(Enumerable.Range(0, 512).Select(table.OwnerOf), Enumerable.Range(0, 512).Select(back.OwnerOf));
+        Assert.False(TakeoverGuard.TakenOver(change, At(back, 5), "node1"));
+    }
+
+    [Fact]
     public void A_graceful_hand_off_is_not_a_takeover()
     {
         var table = At(PartitionTable.Create(["node1", "node2", "node3"], 512), 3);

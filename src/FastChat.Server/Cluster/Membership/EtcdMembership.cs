@@ -213,10 +213,13 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
     {
         if (table is null) return;
         PartitionTable next;
+        bool abandoning = false;
         if (table.InTransition)
         {
-            if (!OwnershipPlanner.Sources(table).All(node => handedOff.Contains("handoff/" + OwnershipPlanner.MarkerKey(table.Epoch, node)))) return;
-            next = table.Completed();
+            if (OwnershipPlanner.Coordinator(members) == options.NodeId && OwnershipPlanner.Abandon(table, members) is { } without)
+                (next, abandoning) = (without, true);
+            else if (!OwnershipPlanner.Sources(table).All(node => handedOff.Contains("handoff/" + OwnershipPlanner.MarkerKey(table.Epoch, node)))) return;
+            else next = table.Completed();
         }
         else
         {
@@ -243,6 +246,7 @@ internal sealed class EtcdMembership(ClusterOptions options, ClusterState state,
         if (next.InTransition)
             logger.LogInformation("Started an ownership change from epoch {Epoch}: {Moving} partitions move (owners {Owners}).", table.Epoch,
                 Enumerable.Range(0, next.Partitions).Count(next.IsMoving), string.Join(",", next.Completed().Nodes));
+        else if (abandoning) logger.LogWarning("Abandoned the ownership change of epoch {Epoch}: a node it moved partitions to is gone.", table.Epoch);
         else if (!table.InTransition) logger.LogWarning("Failed over from epoch {Epoch}: owners {Owners}.", table.Epoch, string.Join(",", next.Nodes));
         else logger.LogInformation("Completed the ownership change of epoch {Epoch}: owners {Owners}.", table.Epoch, string.Join(",", next.Nodes));
     }

@@ -43,6 +43,18 @@ internal static class OwnershipPlanner
         return any ? new PartitionTable { Nodes = table.Nodes, Owners = owners }.Completed() : null;
     }
 
+    /// <summary>
+    /// A change under way whose target has died (a joining node killed, say) can never complete:
+    /// the table without the change (the owners, who still hold every record, keep their
+    /// partitions; partial copies are swept), so that a new change over the live members can start.
+    /// Null when every next owner is live.
+    /// </summary>
+    public static PartitionTable? Abandon(PartitionTable table, IReadOnlyDictionary<string, MemberRecord> live)
+    {
+        if (!table.InTransition || Enumerable.Range(0, table.Partitions).All(p => !table.IsMoving(p) || live.ContainsKey(table.NextOwnerOf(p)))) return null;
+        return new PartitionTable { Nodes = table.Nodes, Owners = table.Owners }.Completed();
+    }
+
     /// <summary>The nodes that must report their hand-off before the change completes.</summary>
     public static IEnumerable<string> Sources(PartitionTable table) =>
         Enumerable.Range(0, table.Partitions).Where(table.IsMoving).Select(table.OwnerOf).Distinct(StringComparer.Ordinal);
