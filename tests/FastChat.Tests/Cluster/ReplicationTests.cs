@@ -83,7 +83,7 @@ public class ReplicationTests
         int seed = int.TryParse(Environment.GetEnvironmentVariable("FASTCHAT_FAULT_SEED"), out int given) ? given : Random.Shared.Next();
         var random = new Random(seed);
         await using var etcd = await EtcdServer.StartAsync();
-        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => [.. Replicated, "--FastChat:Cluster:LeaseTtlSeconds=3"]);
+        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => [.. Replicated, "--FastChat:Cluster:LeaseTtlSeconds=5"]);
         var entry = cluster.Nodes[0].Port; // the seed every client returns to; faults hit other nodes
         int victim = cluster.Nodes[2].Port;
         await Eventually.TrueAsync(() => cluster.Nodes.All(n => n.Output.Any(l => l.Contains("Reported in sync", StringComparison.Ordinal))), TimeSpan.FromSeconds(30));

@@ -48,6 +48,9 @@ public sealed class TestCluster : IAsyncDisposable
             $"--FastChat:Cluster:Name={name}",
             $"--FastChat:Cluster:NodeId={NodeId(i)}",
             $"--FastChat:Cluster:BootstrapExpect={count}",
+            // Twice the default: a node starved of CPU by a parallel test run is not taken for dead
+            // (and failed over). Tests about failure detection set their own.
+            "--FastChat:Cluster:LeaseTtlSeconds=10",
             .. extraArgs?.Invoke(i) ?? []];
         var cluster = await StartAsync(count, MeshArgs);
         cluster._meshArgs = MeshArgs;

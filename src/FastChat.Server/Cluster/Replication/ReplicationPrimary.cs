@@ -104,16 +104,24 @@ internal sealed class ReplicationPrimary(ClusterOptions options, ClusterState st
                 catch (OperationCanceledException) { break; }
                 var view = state.View;
                 if (view.Table is not { } table) continue;
-                if (stream.RoundDue)
+                bool Assigned(int p) => IsAssigned(view, table, p, stream.Node);
+                if (stream.RoundDue && !Enumerable.Range(0, table.Partitions).Any(Assigned))
                 {
-                    var (round, assigned) = stream.BeginRound(p => IsAssigned(view, table, p, stream.Node));
-                    if (stream.TakeSnapshotDue() is { } due) Snapshot(stream, due, table);
-                    stream.EndRound(round);
-                    if (assigned == 0) stream.Retire(); // it keeps nothing of ours now: nothing may wait for it
+                    stream.BeginRound(Assigned);
+                    stream.Retire(); // it keeps nothing of ours now (a failed-over node, say): nothing may wait for it
                     commit.Recheck();
+                    continue;
                 }
+                // Nothing more for a replica that is not connected: a sync now would only be dropped again.
                 var link = mesh.Link(stream.Node);
                 if (link.Session is not { } session) continue;
+                if (stream.RoundDue)
+                {
+                    var (round, _) = stream.BeginRound(Assigned);
+                    if (stream.TakeSnapshotDue() is { } due) Snapshot(stream, due, table);
+                    stream.EndRound(round);
+                    commit.Recheck();
+                }
                 var frames = stream.TakeToSend(resendAll: session != last, StallAfter);
                 foreach (var frame in frames) link.Send(frame);
                 metrics.Sent(frames.Count, frames.Sum(f => (long)f.Length));
