@@ -13,5 +13,6 @@ internal static class SoakModes
         ["throughput"] = new(ThroughputMode.RunAsync, ThroughputMode.Rules),
         ["handshake"] = new(HandshakeMode.RunAsync, HandshakeMode.Rules),
         ["offline"] = new(OfflineMode.RunAsync, OfflineMode.Rules),
+        ["failover"] = new(FailoverMode.RunAsync, FailoverMode.Rules),
     };
 }

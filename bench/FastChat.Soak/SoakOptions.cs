@@ -15,6 +15,8 @@ internal sealed class SoakOptions
     /// <summary>Server CPU and RSS are summed over these processes (every node of a cluster) instead of the server's alone.</summary>
     public List<int> CpuPids { get; } = new();
     public int ServerPid { get; private set; }
+    /// <summary>failover: the node the harness kills.</summary>
+    public int VictimPid { get; private set; }
     public string UserPrefix { get; private set; } = "";
     public int Pairs { get; private set; } = 100;
     public int Seconds { get; private set; } = 10;
@@ -74,6 +76,7 @@ internal sealed class SoakOptions
                     break;
                 case "--out": o.OutputFile = args[++i]; break;
                 case "--receivers-at": o.ReceiversAt = args[++i]; break;
+                case "--victim-pid": o.VictimPid = int.Parse(args[++i]); break;
                 case "--cpu-pids": o.CpuPids.AddRange(args[++i].Split(',').Select(int.Parse)); break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
                     o.ServerArgs.Add(a); break;

@@ -25,7 +25,7 @@ internal static class ThroughputMode
         if (o.ReceiversAt is { } receiversAt)
         {
             // Across a cluster: every receiver homed on one node, every sender on another.
-            var (receivers, receiverNames) = await Connector.OpenHomedAsync(ReceiversEndPoint(receiversAt), names[..o.Pairs], sources, o.Parallelism, "receivers");
+            var (receivers, receiverNames) = await Connector.OpenHomedAsync(EndPointOf(receiversAt), names[..o.Pairs], sources, o.Parallelism, "receivers");
             var (senders, _) = await Connector.OpenHomedAsync(endpoint, names[o.Pairs..], sources, o.Parallelism, "senders");
             connections = [.. receivers, .. senders];
             names = [.. receiverNames, .. names[o.Pairs..]];
@@ -135,10 +135,10 @@ internal static class ThroughputMode
         return result;
     }
 
-    private static System.Net.IPEndPoint ReceiversEndPoint(string hostPort) =>
+    public static System.Net.IPEndPoint EndPointOf(string hostPort) =>
         FastChat.Protocol.Wire.Endpoints.TryParse(hostPort, out var host, out int port)
             ? new System.Net.IPEndPoint(System.Net.IPAddress.Parse(host), port)
-            : throw new ArgumentException($"--receivers-at {hostPort}: want HOST:PORT");
+            : throw new ArgumentException($"{hostPort}: want HOST:PORT");
 
     private const string HistogramKey = "latency_histogram";
 

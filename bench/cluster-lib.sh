@@ -1,0 +1,38 @@
+# Sourced by the cluster benchmark scripts: the soak harness built in Release, one etcd and
+# 3-node FastChat clusters on loopback, everything killed on exit. Sets bin, soak, root, pids.
+command -v etcd >/dev/null || { echo "needs etcd: apt-get install -y etcd-server" >&2; exit 1; }
+dotnet build -c Release bench/FastChat.Soak -v quiet -nologo >/dev/null
+bin=bench/FastChat.Soak/bin/Release/net10.0
+soak=(dotnet "$bin/FastChat.Soak.dll")
+root=$(mktemp -d)
+pids=()
+cleanup() { kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$root"; }
+trap cleanup EXIT INT TERM
+
+# start_etcd: one member on 127.0.0.1:23795
+start_etcd() {
+  etcd --name bench --data-dir "$root/etcd" \
+    --listen-client-urls http://127.0.0.1:23795 --advertise-client-urls http://127.0.0.1:23795 \
+    --listen-peer-urls http://127.0.0.1:23805 --initial-advertise-peer-urls http://127.0.0.1:23805 \
+    --initial-cluster bench=http://127.0.0.1:23805 >"$root/etcd.log" 2>&1 &
+  pids+=($!)
+}
+
+# start_cluster NAME BASE_PORT REPLICATION: nodes on BASE_PORT+1..3 (HTTP on +2000), ready when it returns; sets node_pids
+start_cluster() {
+  node_pids=()
+  for i in 1 2 3; do
+    dotnet "$bin/fastchat-server.dll" --FastChat:ListenAddress=127.0.0.1 --FastChat:Port=$(($2 + i)) \
+      --FastChat:DataDirectory="$root/$1-node$i" --FastChat:OpenRegistration=true \
+      --FastChat:MaxFramesPerSecond=10000000 --FastChat:FrameBurst=10000000 --Logging:LogLevel:Default=Warning \
+      --FastChat:Cluster:Etcd=http://127.0.0.1:23795 --FastChat:Cluster:Name="$1" --FastChat:Cluster:NodeId=node$i \
+      --FastChat:Cluster:BootstrapExpect=3 --FastChat:Cluster:ReplicationFactor="$3" >"$root/$1-node$i.log" 2>&1 &
+    pids+=($!); node_pids+=($!)
+  done
+  for i in 1 2 3; do
+    for _ in $(seq 1 300); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$(($2 + 2000 + i))/health/ready)" = 200 ] && break
+      sleep 0.1
+    done
+  done
+}
