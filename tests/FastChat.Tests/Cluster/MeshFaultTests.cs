@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using FastChat.Protocol.Frames;
@@ -92,17 +91,14 @@ public class MeshFaultTests
         int aliceIndex = cluster.Nodes.ToList().IndexOf(aliceHome), bobIndex = cluster.Nodes.ToList().IndexOf(bobHome);
         var accepter = cluster.Nodes[Math.Max(aliceIndex, bobIndex)];
         string accepterId = TestCluster.NodeId(Math.Max(aliceIndex, bobIndex));
-        string table = "fctest" + Guid.NewGuid().ToString("N")[..8];
+        NftCut? cut = null;
         try
         {
             await alice.Client.SendAsync(bob.Client.UserName, "before"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(10));
             await bob.WaitForMessagesAsync(1);
 
             // Drop every packet to and from the accepter's peer port: no FIN, no RST — a partition.
-            await Nft($"add table inet {table}");
-            await Nft($"add chain inet {table} out {{ type filter hook output priority 0 ; }}");
-            await Nft($"add rule inet {table} out tcp dport {PeerPort(accepter)} drop");
-            await Nft($"add rule inet {table} out tcp sport {PeerPort(accepter)} drop");
+            cut = await NftCut.PortAsync(PeerPort(accepter));
             var sends = Enumerable.Range(0, 50).Select(n => alice.Client.SendAsync(bob.Client.UserName, Encoding.UTF8.GetBytes($"during {n}"))).ToArray();
             // The heartbeat notices the silent link and closes it on both sides.
             var dialer = cluster.Nodes[Math.Min(aliceIndex, bobIndex)];
@@ -110,8 +106,7 @@ public class MeshFaultTests
             Assert.DoesNotContain(sends, s => s.IsCompletedSuccessfully); // no ✓ while the home is unreachable
             Assert.Single(bob.Messages);
 
-            await Nft($"delete table inet {table}");
-            table = "";
+            await cut.DisposeAsync();
             await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
             var got = await bob.WaitForMessagesAsync(51, TimeSpan.FromSeconds(20));
             Assert.Equal(Enumerable.Range(0, 50).Select(n => $"during {n}"), got.Skip(1).Select(m => Encoding.UTF8.GetString(m.Payload)));
@@ -122,7 +117,7 @@ public class MeshFaultTests
         }
         finally
         {
-            if (table != "") await Nft($"delete table inet {table}");
+            if (cut is not null) await cut.DisposeAsync();
             foreach (var c in all) await c.DisposeAsync();
         }
     }
@@ -151,14 +146,4 @@ public class MeshFaultTests
 
     private static int Downs(ServerProcess node, string peer) =>
         node.Output.Count(l => l.Contains($"Peer link to {peer} down.", StringComparison.Ordinal));
-
-    private static async Task Nft(string command)
-    {
-        var info = new ProcessStartInfo("nft") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var part in command.Split(' ', StringSplitOptions.RemoveEmptyEntries)) info.ArgumentList.Add(part);
-        using var process = Process.Start(info)!;
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"nft {command}: {error}");
-    }
 }

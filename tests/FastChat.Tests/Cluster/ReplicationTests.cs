@@ -47,11 +47,11 @@ public class ReplicationTests
 
     [Fact]
     public Task Killing_a_primary_under_traffic_loses_no_acknowledged_message_and_shows_none_twice() =>
-        UnderTrafficAsync(async (cluster, _) => await cluster.Nodes[2].KillAsync());
+        UnderTrafficAsync(async (cluster, _, _) => await cluster.Nodes[2].KillAsync());
 
     [Fact]
     public Task A_primary_killed_with_its_disk_lost_comes_back_empty_and_nothing_acknowledged_is_lost() =>
-        UnderTrafficAsync(async (cluster, _) =>
+        UnderTrafficAsync(async (cluster, _, _) =>
         {
             await cluster.Nodes[2].KillAsync();
             await Eventually.TrueAsync(() => cluster.Nodes[0].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
@@ -62,7 +62,7 @@ public class ReplicationTests
 
     [Fact]
     public Task A_node_killed_during_a_hand_off_and_restarted_loses_nothing() =>
-        UnderTrafficAsync(async (cluster, random) =>
+        UnderTrafficAsync(async (cluster, random, _) =>
         {
             await cluster.AddNodeAsync(); // a 4th node joins: partitions start moving from the three
             await Eventually.TrueAsync(() => cluster.Nodes.Take(3).Any(n => n.Output.Any(l => l.Contains("Froze the partitions", StringComparison.Ordinal))), TimeSpan.FromSeconds(30));
@@ -72,18 +72,38 @@ public class ReplicationTests
             await Eventually.TrueAsync(() => cluster.CompletedChanges() > 0, TimeSpan.FromSeconds(60));
         });
 
+    [Fact]
+    public Task A_primary_cut_off_from_its_peers_and_etcd_is_replaced_acknowledges_nothing_more_and_stops_once_healed() =>
+        UnderTrafficAsync(async (cluster, _, victimEtcd) =>
+        {
+            var victim = cluster.Nodes[2];
+            await using (await NftCut.PortAsync(victim.Port + 1000)) // every peer link to it (it has the largest id: the others dial it)
+            {
+                victimEtcd.Cut();
+                await Eventually.TrueAsync(() => cluster.Nodes.Take(2).Any(n => n.Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal))),
+                    TimeSpan.FromSeconds(30));
+            }
+            victimEtcd.Heal();
+            // Back in touch, it learns it was replaced and stops without acknowledging what it held.
+            await Eventually.TrueAsync(() => victim.HasExited, TimeSpan.FromSeconds(60));
+            Assert.Contains(victim.Output, l => l.Contains("FATAL", StringComparison.Ordinal));
+        });
+
     /// <summary>
     /// Senders and receivers on three nodes, paced traffic, a fault in the middle; then the history:
     /// every acknowledged message shown exactly once, in order per sender. The fault's moment comes
     /// from a seed (FASTCHAT_FAULT_SEED replays one), named in every failure.
     /// </summary>
-    private static async Task UnderTrafficAsync(Func<TestCluster, Random, Task> fault)
+    /// <param name="fault">Gets the cluster, the seeded random source, and the relay through which node3 reaches etcd (to cut it).</param>
+    private static async Task UnderTrafficAsync(Func<TestCluster, Random, TcpProxy, Task> fault)
     {
         const int pairs = 8, perSender = 40;
         int seed = int.TryParse(Environment.GetEnvironmentVariable("FASTCHAT_FAULT_SEED"), out int given) ? given : Random.Shared.Next();
         var random = new Random(seed);
         await using var etcd = await EtcdServer.StartAsync();
-        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => [.. Replicated, "--FastChat:Cluster:LeaseTtlSeconds=5"]);
+        await using var victimEtcd = new TcpProxy(etcd.ClientPort);
+        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, i =>
+            [.. Replicated, "--FastChat:Cluster:LeaseTtlSeconds=5", .. i == 2 ? [$"--FastChat:Cluster:Etcd={victimEtcd.Endpoint}"] : Array.Empty<string>()]);
         var entry = cluster.Nodes[0].Port; // the seed every client returns to; faults hit other nodes
         int victim = cluster.Nodes[2].Port;
         await Eventually.TrueAsync(() => cluster.Nodes.All(n => n.Output.Any(l => l.Contains("Reported in sync", StringComparison.Ordinal))), TimeSpan.FromSeconds(30));
@@ -114,7 +134,7 @@ public class ReplicationTests
             }));
             int before = random.Next(pairs * 2, pairs * 10);
             await Eventually.TrueAsync(() => acked.Sum(a => a.Count) >= before, TimeSpan.FromSeconds(20));
-            await fault(cluster, random);
+            await fault(cluster, random, victimEtcd);
 
             await traffic.WaitAsync(TimeSpan.FromSeconds(120));
             for (int k = 0; k < pairs; k++)

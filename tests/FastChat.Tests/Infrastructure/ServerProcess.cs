@@ -12,6 +12,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public int Port { get; private set; }
     public string DataDirectory { get; }
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
     public IReadOnlyList<string> Output { get { lock (_output) return _output.ToList(); } }
 
     private ServerProcess(Process process, string dataDirectory)
