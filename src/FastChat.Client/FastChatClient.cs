@@ -55,6 +55,8 @@ public sealed class FastChatClient : IAsyncDisposable
     {
         const int MaxRedirects = 3;
         int redirects = 0, unreachable = 0;
+        // A REDIRECT that ended the last session (the home handed the user to another node) is followed first.
+        _endpoints.FollowRedirect();
         while (true)
         {
             try { return await ConnectOnceAsync(cancellationToken).ConfigureAwait(false); }

@@ -14,8 +14,13 @@ internal sealed class ClusterLocator(ClusterState state) : IUserLocator
         int partition = view.PartitionOf(user);
         if (partition < 0 || view.IsMoving(partition)) return new UserLocation(false);
         var home = view.Table!.OwnerOf(partition);
-        if (view.IsSelf(home)) return UserLocation.Local;
-        var member = view.Live(home);
+        return view.IsSelf(home) ? UserLocation.Local : Elsewhere(view, home);
+    }
+
+    /// <summary>Where a client finds <paramref name="nodeId"/>: no endpoint when it has no live lease.</summary>
+    public static UserLocation Elsewhere(Membership.ClusterView view, string nodeId)
+    {
+        var member = view.Live(nodeId);
         return new UserLocation(false, member?.ClientEndpoint, member?.PublicKey(), view.Epoch);
     }
 }

@@ -108,7 +108,11 @@ internal sealed partial class ClientConnection : IDeliveryTarget
 
     public void Replace() => Close(ErrorCode.Replaced, "signed in from another connection");
 
-    public void Relocate() => Close(ErrorCode.Unavailable, "your account is moving to another server; reconnect shortly");
+    public void Relocate(Routing.UserLocation nextHome)
+    {
+        if (nextHome.HomeEndpoint is null) Close(ErrorCode.Unavailable, "your account is moving to another server; reconnect shortly");
+        else Redirect(nextHome);
+    }
 
     public void SendPing()
     {

@@ -23,6 +23,9 @@ internal interface IDeliveryTarget
     /// <summary>A newer login of the same user took over; close with a reason.</summary>
     void Replace();
 
-    /// <summary>The user's partition is moving to another node: close, so the client reconnects to its new home.</summary>
-    void Relocate();
+    /// <summary>
+    /// The user's partition is moving to another node: close, redirecting the client to
+    /// <paramref name="nextHome"/> when its endpoint is known (it serves the user once the move completes).
+    /// </summary>
+    void Relocate(Routing.UserLocation nextHome);
 }

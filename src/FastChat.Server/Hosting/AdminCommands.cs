@@ -16,6 +16,10 @@ public static class AdminCommands
                fastchat-server cluster [--http URL]
                                                  a running cluster node's view: ring epoch, members and the
                                                  partitions they own, peer links (from its HTTP port)
+               fastchat-server drain [--http URL] [--wait SECONDS]
+                                                 stop a running node on this host gracefully: in a cluster it
+                                                 hands its partitions to the other nodes and redirects its
+                                                 clients there first; waits until it has stopped (default 120 s)
         Settings: appsettings.json, environment (FastChat__DataDirectory=DIR), command line (--FastChat:DataDirectory=DIR).
         """;
 
@@ -35,6 +39,8 @@ public static class AdminCommands
                 return 0;
             case "cluster":
                 return Operations.ClusterCommand.Run(args[1..]);
+            case "drain":
+                return Operations.DrainCommand.Run(args[1..]);
             case "help" or "--help" or "-h":
                 Console.WriteLine(Usage);
                 return 0;

@@ -61,8 +61,9 @@ internal static class ClusterRegistration
         });
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<EtcdMembership>());
         services.AddSingleton<HandoffSource>();
-        services.AddHostedService<OwnershipWorker>();
-        // A graceful stop first hands the node's partitions to the others (OwnershipWorker.StoppingAsync).
+        services.AddSingleton<OwnershipWorker>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<OwnershipWorker>());
+        // A graceful stop first hands the node's partitions to the others (ShutdownCoordinator, OwnershipWorker.LeaveAsync).
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(cluster.LeaveTimeoutSeconds + 15));
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using FastChat.Server.Hosting;
 
 namespace FastChat.Server.Operations;
 
@@ -8,25 +7,12 @@ internal static class ClusterCommand
 {
     public static int Run(string[] args)
     {
-        string? url = null;
-        var rest = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--http" && i + 1 < args.Length) url = args[++i];
-            else rest.Add(args[i]);
-        }
-        if (url is null)
-        {
-            var options = ServerConfiguration.BindOptions(ServerConfiguration.Build([.. rest]));
-            if (options.EffectiveHttpPort == 0) { Console.Error.WriteLine("This node's HTTP port is off (FastChat:HttpPort); pass --http URL."); return 2; }
-            string host = options.ListenAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.ListenAddress;
-            url = $"http://{Protocol.Wire.Endpoints.Format(host, options.EffectiveHttpPort)}";
-        }
+        if (OperatorUrl.Resolve(args, out _) is not { } url) return 2;
         ClusterReport? report;
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            report = http.GetFromJsonAsync($"{url.TrimEnd('/')}/cluster", OperationsJson.Default.ClusterReport).GetAwaiter().GetResult();
+            report = http.GetFromJsonAsync($"{url}/cluster", OperationsJson.Default.ClusterReport).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Prometheus;
 
 namespace FastChat.Server.Operations;
@@ -14,8 +15,9 @@ namespace FastChat.Server.Operations;
 /// <summary>
 /// The operators' HTTP port: Prometheus metrics (prometheus-net, which exports every
 /// System.Diagnostics.Metrics meter, FastChat.Server included), liveness and readiness (ASP.NET
-/// Core health checks) and, on a cluster node, <c>/cluster</c> (ring, members, links as JSON).
-/// Nothing else is served on it; the client and peer ports speak only FastChat.
+/// Core health checks), on a cluster node <c>/cluster</c> (ring, members, links as JSON), and
+/// <c>POST /drain</c> (a graceful stop, from this host only). Nothing else is served on it; the
+/// client and peer ports speak only FastChat.
 /// </summary>
 internal static class OperatorEndpoints
 {
@@ -40,6 +42,19 @@ internal static class OperatorEndpoints
             if (services.GetService<ClusterState>() is not { } state) return Results.NotFound("not a cluster node");
             var report = ClusterReport.Of(state, services.GetRequiredService<PeerMesh>(), services.GetRequiredService<ParkedRoutes>());
             return Results.Json(report, OperationsJson.Default.ClusterReport);
+        }).RequireHost(host);
+        app.MapPost("/drain", (HttpContext context) =>
+        {
+            // Stopping a node is not for anyone who can reach the port: only a caller on this host.
+            if (context.Connection.RemoteIpAddress is not { } caller || !IPAddress.IsLoopback(caller))
+                return Results.Text("drain is accepted from this host only\n", statusCode: StatusCodes.Status403Forbidden);
+            var state = context.RequestServices.GetService<ClusterState>();
+            string what = state?.View is { Table: { } table } view
+                ? $"draining {view.SelfId}: handing its {table.CountOwnedBy(view.SelfId)} partitions to the other nodes, then stopping\n"
+                : "stopping (not a cluster node: nothing to hand over)\n";
+            // The same graceful stop as SIGTERM (ShutdownCoordinator): leave, redirect, close, exit.
+            context.RequestServices.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return Results.Text(what, statusCode: StatusCodes.Status202Accepted);
         }).RequireHost(host);
     }
 }

@@ -46,6 +46,21 @@ internal sealed partial class EpollConnection : ConnectionContext, IDuplexPipe, 
         set => _connectionId = value;
     }
 
+    /// <summary>
+    /// Asked of the kernel when read (getpeername), not kept: few readers want it (HTTP requests,
+    /// peer-link logs), and every idle client connection would pay for the field.
+    /// </summary>
+    public override System.Net.EndPoint? RemoteEndPoint
+    {
+        get
+        {
+            if (!Descriptor.TryAcquire(out int fd)) return null;
+            try { return PeerAddress.Of(fd); }
+            finally { Descriptor.Release(); }
+        }
+        set => throw new NotSupportedException("the epoll transport reads the peer address from the socket");
+    }
+
     public override IDuplexPipe Transport { get => this; set => throw new NotSupportedException("the epoll transport's pipe is fixed"); }
     PipeReader IDuplexPipe.Input => _reader;
     PipeWriter IDuplexPipe.Output => _writer;

@@ -41,6 +41,9 @@ internal static unsafe partial class LinuxNative
     public static partial int accept4(int fd, void* address, void* addressLength, int flags);
 
     [LibraryImport(Libc, SetLastError = true)]
+    public static partial int getpeername(int fd, byte* address, int* addressLength);
+
+    [LibraryImport(Libc, SetLastError = true)]
     public static partial nint recv(int fd, byte* buffer, nint length, int flags);
 
     [LibraryImport(Libc, SetLastError = true)]

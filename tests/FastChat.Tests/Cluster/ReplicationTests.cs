@@ -47,12 +47,13 @@ public class ReplicationTests
 
     [Fact]
     public Task Killing_a_primary_under_traffic_loses_no_acknowledged_message_and_shows_none_twice() =>
-        UnderTrafficAsync(async (cluster, _, _) => await cluster.Nodes[2].KillAsync());
+        UnderTrafficAsync(async f => await f.Cluster.Nodes[2].KillAsync());
 
     [Fact]
     public Task A_primary_killed_with_its_disk_lost_comes_back_empty_and_nothing_acknowledged_is_lost() =>
-        UnderTrafficAsync(async (cluster, _, _) =>
+        UnderTrafficAsync(async f =>
         {
+            var cluster = f.Cluster;
             await cluster.Nodes[2].KillAsync();
             await Eventually.TrueAsync(() => cluster.Nodes[0].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
             await cluster.RestartNodeAsync(2, wipe: true);
@@ -62,11 +63,12 @@ public class ReplicationTests
 
     [Fact]
     public Task A_node_killed_during_a_hand_off_and_restarted_loses_nothing() =>
-        UnderTrafficAsync(async (cluster, random, _) =>
+        UnderTrafficAsync(async f =>
         {
+            var cluster = f.Cluster;
             await cluster.AddNodeAsync(); // a 4th node joins: partitions start moving from the three
             await Eventually.TrueAsync(() => cluster.Nodes.Take(3).Any(n => n.Output.Any(l => l.Contains("Froze the partitions", StringComparison.Ordinal))), TimeSpan.FromSeconds(30));
-            await Task.Delay(random.Next(0, 200)); // a seeded moment inside the copy, not a wait for a condition
+            await Task.Delay(f.Random.Next(0, 200)); // a seeded moment inside the copy, not a wait for a condition
             await cluster.Nodes[2].KillAsync();
             await cluster.RestartNodeAsync(2, wipe: false); // the change waits for it; restarted, it copies again
             await Eventually.TrueAsync(() => cluster.CompletedChanges() > 0, TimeSpan.FromSeconds(60));
@@ -74,8 +76,9 @@ public class ReplicationTests
 
     [Fact]
     public Task A_primary_cut_off_from_its_peers_and_etcd_is_replaced_acknowledges_nothing_more_and_stops_once_healed() =>
-        UnderTrafficAsync(async (cluster, _, victimEtcd) =>
+        UnderTrafficAsync(async f =>
         {
+            var (cluster, victimEtcd) = (f.Cluster, f.VictimEtcd);
             var victim = cluster.Nodes[2];
             await using (await NftCut.PortAsync(victim.Port + 1000)) // every peer link to it (it has the largest id: the others dial it)
             {
@@ -89,13 +92,65 @@ public class ReplicationTests
             Assert.Contains(victim.Output, l => l.Contains("FATAL", StringComparison.Ordinal));
         });
 
+    [Fact]
+    public Task A_node_killed_and_restarted_on_its_disk_before_its_lease_expires_loses_nothing() =>
+        // With three nodes and R=2 every node is a primary of some partitions and the replica of others:
+        // this is the replica that vanishes and returns (catching up) rather than the one failed over.
+        UnderTrafficAsync(async f =>
+        {
+            await f.Cluster.Nodes[1].KillAsync();
+            await f.Cluster.RestartNodeAsync(1, wipe: false);
+            await Eventually.TrueAsync(() => f.Cluster.Nodes[1].Output.Any(l => l.Contains("Reported in sync", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
+        });
+
+    [Fact]
+    public Task Restarting_etcd_under_traffic_loses_nothing() =>
+        UnderTrafficAsync(async f =>
+        {
+            await f.Etcd.RestartAsync(() => Task.Delay(f.Random.Next(0, 2000))); // down for a seeded moment
+            // The nodes keep their leases (etcd keeps them across a restart) and serve on.
+            await Eventually.TrueAsync(() => f.Cluster.Nodes.All(n => !n.HasExited), TimeSpan.FromSeconds(5));
+        });
+
+    [Fact]
+    public async Task Drain_hands_a_nodes_partitions_and_queued_messages_to_the_others_then_stops_it()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => Replicated);
+        var entry = cluster.Nodes[0].Port;
+        await using var sender = await TestClient.ConnectAsync(entry, "dr-s");
+        // A recipient homed on node3, offline: its queue is what the drain must carry over.
+        TestClient? recipient = null;
+        for (int k = 0; recipient is null; k++)
+        {
+            var candidate = await TestClient.ConnectAsync(entry, $"dr-r{k}");
+            if (candidate.Client.Server.Port == cluster.Nodes[2].Port) recipient = candidate;
+            else await candidate.DisposeAsync();
+        }
+        string name = recipient.Client.UserName;
+        byte[] key = recipient.PrivateKey;
+        await recipient.DisposeAsync();
+        await sender.Client.SendAsync(name, "kept"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var node = cluster.Nodes[2];
+        var (exit, output) = await ServerCommand.RunAsync(new Dictionary<string, string>(), "drain", "--http", node.HttpUrl);
+        Assert.True(exit == 0, output);
+        Assert.Contains("draining node3", output);
+        await Eventually.TrueAsync(() => node.HasExited, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, node.ExitCode);
+        Assert.Contains(node.Output, l => l.Contains("Left the cluster", StringComparison.Ordinal));
+
+        await using var back = await TestClient.ConnectAsync(entry, name, key);
+        Assert.NotEqual(node.Port, back.Client.Server.Port);
+        await Eventually.TrueAsync(() => back.Messages.Any(m => m.From == "dr-s"), TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>
     /// Senders and receivers on three nodes, paced traffic, a fault in the middle; then the history:
     /// every acknowledged message shown exactly once, in order per sender. The fault's moment comes
     /// from a seed (FASTCHAT_FAULT_SEED replays one), named in every failure.
     /// </summary>
-    /// <param name="fault">Gets the cluster, the seeded random source, and the relay through which node3 reaches etcd (to cut it).</param>
-    private static async Task UnderTrafficAsync(Func<TestCluster, Random, TcpProxy, Task> fault)
+    private static async Task UnderTrafficAsync(Func<Fault, Task> fault)
     {
         const int pairs = 8, perSender = 40;
         int seed = int.TryParse(Environment.GetEnvironmentVariable("FASTCHAT_FAULT_SEED"), out int given) ? given : Random.Shared.Next();
@@ -134,7 +189,7 @@ public class ReplicationTests
             }));
             int before = random.Next(pairs * 2, pairs * 10);
             await Eventually.TrueAsync(() => acked.Sum(a => a.Count) >= before, TimeSpan.FromSeconds(20));
-            await fault(cluster, random, victimEtcd);
+            await fault(new Fault(cluster, random, seed, victimEtcd, etcd));
 
             await traffic.WaitAsync(TimeSpan.FromSeconds(120));
             for (int k = 0; k < pairs; k++)
@@ -156,4 +211,7 @@ public class ReplicationTests
             foreach (var user in senders.Concat(receivers)) await user.DisposeAsync();
         }
     }
+
+    /// <summary>What a fault acts on: the cluster, the seeded random source (and its seed, for messages), the relay through which node3 reaches etcd (to cut it), and etcd itself.</summary>
+    private sealed record Fault(TestCluster Cluster, Random Random, int Seed, TcpProxy VictimEtcd, EtcdServer Etcd);
 }

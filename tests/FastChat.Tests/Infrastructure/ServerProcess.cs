@@ -13,6 +13,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public string DataDirectory { get; }
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The operator HTTP port (the default: client port + 2000).</summary>
+    public string HttpUrl => $"http://127.0.0.1:{Port + 2000}";
     public IReadOnlyList<string> Output { get { lock (_output) return _output.ToList(); } }
 
     private ServerProcess(Process process, string dataDirectory)

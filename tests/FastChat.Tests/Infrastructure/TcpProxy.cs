@@ -47,7 +47,14 @@ public sealed class TcpProxy : IAsyncDisposable
             {
                 var client = await _listener.AcceptSocketAsync(_stop.Token);
                 var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await server.ConnectAsync(_target, _stop.Token);
+                try { await server.ConnectAsync(_target, _stop.Token); }
+                catch (SocketException)
+                {
+                    // The target is down (etcd restarting): this caller sees a closed connection, as it would without the relay.
+                    server.Dispose();
+                    client.Dispose();
+                    continue;
+                }
                 lock (_sockets) _sockets.AddRange([client, server]);
                 _ = PumpAsync(client, server);
                 _ = PumpAsync(server, client);

@@ -16,7 +16,7 @@ public class QueueItemTests
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Frames.Add(frame.ToArray()); return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
-        public void Relocate() { }
+        public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }
 
     private static (UserQueues Queues, StoreFixture Fixture) Create(FakeTimeProvider time)

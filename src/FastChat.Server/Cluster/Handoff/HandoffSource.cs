@@ -31,7 +31,8 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         queues.Quiesce();
         accounts.Quiesce();
         var moving = directory.Snapshot().Where(t => IsLeaving(view, t.UserName)).ToArray();
-        foreach (var target in moving) target.Relocate();
+        // Each client is sent to its next home, which serves it once the change completes (until then it says "retry").
+        foreach (var target in moving) target.Relocate(ClusterLocator.Elsewhere(view, NextHome(view, target.UserName)));
         // Their sessions end (and detach) as soon as their read loops notice; bounded, for a peer that never reads.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (moving.Any(t => directory.Find(System.Text.Encoding.ASCII.GetBytes(t.UserName)) == t) && DateTime.UtcNow < deadline)
@@ -114,6 +115,9 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         while (link.OutboxCount > MaxOutboxFrames) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         link.Send(frame);
     }
+
+    private static string NextHome(ClusterView view, string user) =>
+        view.Table!.NextOwnerOf(view.PartitionOf(System.Text.Encoding.ASCII.GetBytes(user)));
 
     private static bool IsLeaving(ClusterView view, string user)
     {

@@ -12,7 +12,7 @@ namespace FastChat.Server.Cluster.Handoff;
 /// (bounded) until the others own all its partitions, so stopping a node loses none of its users' data.
 /// </summary>
 internal sealed class OwnershipWorker(ClusterOptions options, ClusterState state, HandoffSource source, HandoffTarget target,
-    EtcdMembership membership, HandoffMetrics metrics, ILogger<OwnershipWorker> logger) : BackgroundService, IHostedLifecycleService
+    EtcdMembership membership, HandoffMetrics metrics, ILogger<OwnershipWorker> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
     private long _handedOff;
@@ -66,12 +66,11 @@ internal sealed class OwnershipWorker(ClusterOptions options, ClusterState state
         _handedOff = table.Epoch;
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Before anything stops: hand every partition of this node to the others (a graceful leave).</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A graceful leave, run by the shutdown before anything stops (SIGTERM or drain): hand every
+    /// partition of this node to the others, bounded by <see cref="ClusterOptions.LeaveTimeoutSeconds"/>.
+    /// </summary>
+    public async Task LeaveAsync(CancellationToken cancellationToken)
     {
         var view = state.View;
         if (view.Table is not { } table || table.CountOwnedBy(options.NodeId) == 0) return;
