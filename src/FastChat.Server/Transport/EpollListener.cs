@@ -33,6 +33,10 @@ internal sealed class EpollListener : IConnectionListener, IEpollTarget
         if (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && endpoint.Address.Equals(IPAddress.IPv6Any)) _socket.DualMode = true;
         _socket.Bind(endpoint);
         _socket.Listen(backlog);
+        // accept4 must answer EAGAIN when nobody waits, not block: AcceptAsync runs on a thread-pool
+        // thread, and a blocked one per listener starved the pool (two listeners, two threads: all
+        // of a 2-core machine's minimum) until the pool injected more, stalling work for ~0.5-1 s.
+        _socket.Blocking = false;
         EndPoint = _socket.LocalEndPoint!;
         _key = _engine.Register(this);
     }
