@@ -36,6 +36,23 @@ public class TransportTests
         Assert.IsType<EpollTransportFactory>(server.Services.GetServices<IConnectionListenerFactory>().Last());
     }
 
+    [Fact]
+    public async Task Waiting_for_a_connection_holds_no_thread()
+    {
+        // A blocking accept would keep a thread-pool thread per listener: on a 2-core machine the
+        // client and operator listeners held both minimum workers and every ✓ waited for the pool to grow.
+        using var factory = new EpollTransportFactory(new EpollTransportOptions(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await using var listener = await factory.BindAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var call = Task.Run(() => listener.AcceptAsync());
+        var pending = await call.WaitAsync(TimeSpan.FromSeconds(10)); // the call itself returns: nobody is connecting
+        Assert.False(pending.IsCompleted);
+
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint);
+        await using var accepted = await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10)); // and a connection still completes it
+        Assert.NotNull(accepted);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
