@@ -113,6 +113,23 @@ public class ReplicationTests
         });
 
     [Fact]
+    public Task A_rolling_restart_of_every_node_under_traffic_loses_nothing_and_shows_nothing_twice() =>
+        // An operator's upgrade: each node in turn drained with the command, started again on its disk,
+        // and given its partitions back before the next one goes. Senders keep sending throughout.
+        UnderTrafficAsync(async f =>
+        {
+            var cluster = f.Cluster;
+            for (int i = cluster.Nodes.Count - 1; i >= 0; i--)
+            {
+                var (exit, output) = await ServerCommand.RunAsync(new Dictionary<string, string>(), "drain", "--http", cluster.Nodes[i].HttpUrl);
+                Assert.True(exit == 0, $"seed {f.Seed}: {output}");
+                await cluster.RestartNodeAsync(i, wipe: false, samePort: true);
+                await Eventually.TrueAsync(() => cluster.OwnedBy(i) > 0, TimeSpan.FromSeconds(60), $"seed {f.Seed}: node{i + 1} took no partitions back");
+                await cluster.WaitForMeshAsync();
+            }
+        }, untilTheFaultEnds: true);
+
+    [Fact]
     public async Task Drain_hands_a_nodes_partitions_and_queued_messages_to_the_others_then_stops_it()
     {
         await using var etcd = await EtcdServer.StartAsync();
@@ -150,9 +167,9 @@ public class ReplicationTests
     /// every acknowledged message shown exactly once, in order per sender. The fault's moment comes
     /// from a seed (FASTCHAT_FAULT_SEED replays one), named in every failure.
     /// </summary>
-    private static async Task UnderTrafficAsync(Func<Fault, Task> fault)
+    private static async Task UnderTrafficAsync(Func<Fault, Task> fault, bool untilTheFaultEnds = false)
     {
-        const int pairs = 8, perSender = 40;
+        const int pairs = 8, perSender = 40, cap = 4000;
         int seed = int.TryParse(Environment.GetEnvironmentVariable("FASTCHAT_FAULT_SEED"), out int given) ? given : Random.Shared.Next();
         var random = new Random(seed);
         await using var etcd = await EtcdServer.StartAsync();
@@ -175,11 +192,14 @@ public class ReplicationTests
             Assert.Contains(senders.Concat(receivers), u => u.Client.Server.Port == victim); // 16 names over 3 nodes
 
             var acked = Enumerable.Range(0, pairs).Select(_ => new System.Collections.Concurrent.ConcurrentDictionary<int, bool>()).ToArray();
+            var issued = new int[pairs];
+            bool faultOver = false;
             var traffic = Task.WhenAll(Enumerable.Range(0, pairs).Select(async k =>
             {
                 var sends = new List<Task>();
-                for (int n = 0; n < perSender; n++)
+                for (int n = 0; n < perSender || (untilTheFaultEnds && !Volatile.Read(ref faultOver) && n < cap); n++)
                 {
+                    issued[k] = n + 1;
                     int index = n;
                     var send = senders[k].Client.SendAsync(receivers[k].Client.UserName, Encoding.UTF8.GetBytes($"{k}:{n}"));
                     sends.Add(send.ContinueWith(t => { if (t.IsCompletedSuccessfully) acked[k][index] = true; }, TaskScheduler.Default));
@@ -190,8 +210,17 @@ public class ReplicationTests
             int before = random.Next(pairs * 2, pairs * 10);
             await Eventually.TrueAsync(() => acked.Sum(a => a.Count) >= before, TimeSpan.FromSeconds(20));
             await fault(new Fault(cluster, random, seed, victimEtcd, etcd));
+            Volatile.Write(ref faultOver, true);
 
-            await traffic.WaitAsync(TimeSpan.FromSeconds(120));
+            try
+            {
+                await traffic.WaitAsync(TimeSpan.FromSeconds(120));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"seed {seed}: sends still without ✓ after 120 s: " + string.Join("; ", Enumerable.Range(0, pairs)
+                    .Select(k => $"{senders[k].Client.UserName} ({senders[k].Client.Server.Port}) {string.Join(",", Enumerable.Range(0, issued[k]).Where(n => !acked[k].ContainsKey(n)).Take(10))}")));
+            }
             for (int k = 0; k < pairs; k++)
             {
                 var receiver = receivers[k];

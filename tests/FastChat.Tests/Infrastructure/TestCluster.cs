@@ -9,6 +9,8 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<TempDirectory> _directories = new();
     private readonly List<ServerProcess> _nodes = new();
+    private readonly List<string[]> _args = new();
+    private readonly List<(int Node, IReadOnlyList<string> Output)> _retired = new(); // logs of restarted nodes' earlier lives
     private Func<int, string[]>? _meshArgs;
 
     public IReadOnlyList<ServerProcess> Nodes => _nodes;
@@ -20,8 +22,9 @@ public sealed class TestCluster : IAsyncDisposable
         try
         {
             for (int i = 0; i < count; i++) cluster._directories.Add(new TempDirectory());
+            for (int i = 0; i < count; i++) cluster._args.Add(argsFor?.Invoke(i) ?? []);
             var started = await Task.WhenAll(Enumerable.Range(0, count)
-                .Select(i => ServerProcess.StartAsync(cluster._directories[i], argsFor?.Invoke(i) ?? [])));
+                .Select(i => ServerProcess.StartAsync(cluster._directories[i], cluster._args[i])));
             cluster._nodes.AddRange(started);
             return cluster;
         }
@@ -72,19 +75,23 @@ public sealed class TestCluster : IAsyncDisposable
         var args = _meshArgs ?? throw new InvalidOperationException("not a mesh");
         var directory = new TempDirectory();
         _directories.Add(directory);
-        var node = await ServerProcess.StartAsync(directory, args(_nodes.Count));
+        _args.Add(args(_nodes.Count));
+        var node = await ServerProcess.StartAsync(directory, _args[^1]);
         _nodes.Add(node);
         return node;
     }
 
     /// <summary>
-    /// Starts node <paramref name="i"/> again (after a kill) under the same id, on a new port:
-    /// on its old data directory, or on an empty one (<paramref name="wipe"/>: its disk was lost).
+    /// Starts node <paramref name="i"/> again (after a kill or a drain) under the same id: on its
+    /// old data directory, or on an empty one (<paramref name="wipe"/>: its disk was lost); on a new
+    /// port, or on its old one (<paramref name="samePort"/>, as an operator's restart does).
     /// </summary>
-    public async Task<ServerProcess> RestartNodeAsync(int i, bool wipe)
+    public async Task<ServerProcess> RestartNodeAsync(int i, bool wipe, bool samePort = false)
     {
         var args = _meshArgs ?? throw new InvalidOperationException("not a mesh");
         await _nodes[i].DisposeAsync();
+        _retired.Add((i, _nodes[i].Output));
+        if (!samePort) _args[i] = args(i);
         string directory = _nodes[i].DataDirectory;
         if (wipe)
         {
@@ -92,7 +99,7 @@ public sealed class TestCluster : IAsyncDisposable
             _directories.Add(fresh);
             directory = fresh;
         }
-        return _nodes[i] = await ServerProcess.StartAsync(directory, args(i));
+        return _nodes[i] = await ServerProcess.StartAsync(directory, _args[i]);
     }
 
     /// <summary>How many partitions node <paramref name="i"/> said it owns in its latest view (-1 before any).</summary>
@@ -142,6 +149,7 @@ public sealed class TestCluster : IAsyncDisposable
             // One folder per cluster: tests run in parallel and each would overwrite the others' logs.
             var folder = Directory.CreateDirectory(Path.Combine(dump, $"{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}"[..15])).FullName;
             for (int i = 0; i < _nodes.Count; i++) File.WriteAllLines(Path.Combine(folder, $"node{i + 1}.log"), _nodes[i].Output);
+            for (int k = 0; k < _retired.Count; k++) File.WriteAllLines(Path.Combine(folder, $"node{_retired[k].Node + 1}.before-restart-{k}.log"), _retired[k].Output);
         }
         foreach (var node in _nodes) await node.DisposeAsync();
         foreach (var directory in _directories) directory.Dispose();
