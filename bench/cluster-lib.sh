@@ -18,21 +18,30 @@ start_etcd() {
   pids+=($!)
 }
 
+# start_node NAME BASE_PORT REPLICATION I: node I of cluster NAME on BASE_PORT+I (on its data directory, kept across restarts); sets node_pid
+start_node() {
+  dotnet "$bin/fastchat-server.dll" --FastChat:ListenAddress=127.0.0.1 --FastChat:Port=$(($2 + $4)) \
+    --FastChat:DataDirectory="$root/$1-node$4" --FastChat:OpenRegistration=true \
+    --FastChat:MaxFramesPerSecond=10000000 --FastChat:FrameBurst=10000000 --Logging:LogLevel:Default=Warning \
+    --FastChat:Cluster:Etcd=http://127.0.0.1:23795 --FastChat:Cluster:Name="$1" --FastChat:Cluster:NodeId=node$4 \
+    --FastChat:Cluster:BootstrapExpect=3 --FastChat:Cluster:ReplicationFactor="$3" >>"$root/$1-node$4.log" 2>&1 &
+  node_pid=$!
+  disown "$node_pid" # no job notice when the script kills it
+  pids+=("$node_pid")
+}
+
+# wait_ready HTTP_PORT: until the node answers /health/ready
+wait_ready() {
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/health/ready")" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "node on HTTP port $1 not ready" >&2; return 1
+}
+
 # start_cluster NAME BASE_PORT REPLICATION: nodes on BASE_PORT+1..3 (HTTP on +2000), ready when it returns; sets node_pids
 start_cluster() {
   node_pids=()
-  for i in 1 2 3; do
-    dotnet "$bin/fastchat-server.dll" --FastChat:ListenAddress=127.0.0.1 --FastChat:Port=$(($2 + i)) \
-      --FastChat:DataDirectory="$root/$1-node$i" --FastChat:OpenRegistration=true \
-      --FastChat:MaxFramesPerSecond=10000000 --FastChat:FrameBurst=10000000 --Logging:LogLevel:Default=Warning \
-      --FastChat:Cluster:Etcd=http://127.0.0.1:23795 --FastChat:Cluster:Name="$1" --FastChat:Cluster:NodeId=node$i \
-      --FastChat:Cluster:BootstrapExpect=3 --FastChat:Cluster:ReplicationFactor="$3" >"$root/$1-node$i.log" 2>&1 &
-    pids+=($!); node_pids+=($!)
-  done
-  for i in 1 2 3; do
-    for _ in $(seq 1 300); do
-      [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$(($2 + 2000 + i))/health/ready)" = 200 ] && break
-      sleep 0.1
-    done
-  done
+  for i in 1 2 3; do start_node "$1" "$2" "$3" "$i"; node_pids+=("$node_pid"); done
+  for i in 1 2 3; do wait_ready $(($2 + 2000 + i)); done
 }

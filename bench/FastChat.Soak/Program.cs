@@ -17,6 +17,7 @@ if (options.Mode is null || !SoakModes.All.TryGetValue(options.Mode, out var mod
           handshake --conns N                                     reconnect storm: handshakes/s, server CPU per handshake
           offline --users U --msgs M [--window W]                 acked durable enqueues/s, then drain, exactly once
           failover --server ENTRY --receivers-at VICTIM --victim-pid PID   kill -9 a node: time until its user is written to again
+          history --seeds A,B,C --pairs P --rate R --seconds S    SDK clients under whatever the operator does meanwhile: ✓ latency, lost, shown twice
         common: --sources K (loopback source addresses per process), --parallel P (concurrent handshakes per process),
                 --user-prefix X, --shards n (split the run over n harness processes; counts are totals),
                 --out FILE (append the result line), --server-env NAME=VALUE (spawned server's environment)

@@ -14,5 +14,6 @@ internal static class SoakModes
         ["handshake"] = new(HandshakeMode.RunAsync, HandshakeMode.Rules),
         ["offline"] = new(OfflineMode.RunAsync, OfflineMode.Rules),
         ["failover"] = new(FailoverMode.RunAsync, FailoverMode.Rules),
+        ["history"] = new(HistoryMode.RunAsync, HistoryMode.Rules),
     };
 }

@@ -17,6 +17,10 @@ internal sealed class SoakOptions
     public int ServerPid { get; private set; }
     /// <summary>failover: the node the harness kills.</summary>
     public int VictimPid { get; private set; }
+    /// <summary>history: the SDK clients' seed nodes (HOST:PORT each); default the server.</summary>
+    public List<string> Seeds { get; } = new();
+    /// <summary>history: messages a second per sender.</summary>
+    public int Rate { get; private set; } = 20;
     public string UserPrefix { get; private set; } = "";
     public int Pairs { get; private set; } = 100;
     public int Seconds { get; private set; } = 10;
@@ -77,6 +81,8 @@ internal sealed class SoakOptions
                 case "--out": o.OutputFile = args[++i]; break;
                 case "--receivers-at": o.ReceiversAt = args[++i]; break;
                 case "--victim-pid": o.VictimPid = int.Parse(args[++i]); break;
+                case "--seeds": o.Seeds.AddRange(args[++i].Split(',')); break;
+                case "--rate": o.Rate = int.Parse(args[++i]); break;
                 case "--cpu-pids": o.CpuPids.AddRange(args[++i].Split(',').Select(int.Parse)); break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
                     o.ServerArgs.Add(a); break;
