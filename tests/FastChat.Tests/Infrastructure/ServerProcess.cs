@@ -8,6 +8,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = new();
+    private bool _disposed;
 
     public int Port { get; private set; }
     public string DataDirectory { get; }
@@ -83,6 +84,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return; // a cluster disposes a node a restart left behind: let the restart's own error show
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
