@@ -66,25 +66,19 @@ internal sealed class FasterStore : IDisposable
     public delegate void LiveRecordHandler(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
     /// <summary>
-    /// Hands every live record whose key passes <paramref name="select"/> to <paramref name="onRecord"/>,
-    /// read and handed over under the key's stripe lock: nothing written to that key can come
-    /// between, so an observer that sees both gets them in the store's order. Returns the count.
+    /// Hands <paramref name="key"/>'s current value to <paramref name="onRecord"/>, read and handed
+    /// over under the key's stripe lock: nothing written to that key can come between, so an
+    /// observer that sees both gets them in the store's order. False when the key is gone.
     /// </summary>
-    public long ForEachLive(Func<byte[], bool> select, LiveRecordHandler onRecord)
+    public bool ReadLive(byte[] key, LiveRecordHandler onRecord)
     {
-        long count = 0;
-        foreach (var key in _kv.LiveKeys())
+        lock (StripeOf(key))
         {
-            if (!select(key)) continue;
-            lock (StripeOf(key))
-            {
-                var value = _kv.Read(key);
-                if (value is null) continue; // deleted since the scan
-                onRecord(key, value);
-                count++;
-            }
+            var value = _kv.Read(key);
+            if (value is null) return false;
+            onRecord(key, value);
+            return true;
         }
-        return count;
     }
 
     /// <inheritdoc cref="KvIndex.Read(ReadOnlySpan{byte}, Span{byte})"/>

@@ -46,6 +46,45 @@ public class ReplicationTests
     }
 
     [Fact]
+    public async Task A_new_replica_that_must_copy_more_than_the_lag_bound_still_gets_everything()
+    {
+        // 3.2 MB queued, replica lag bounded at 1 MiB: the sync to a new replica must pace itself,
+        // not overflow the bound and start again forever (nothing more would be acknowledged).
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ =>
+            [.. Replicated, "--FastChat:Cluster:LeaseTtlSeconds=5", $"--FastChat:Cluster:MaxReplicaLagBytes={1 << 20}"]);
+        var table = PartitionTable.Create([TestCluster.NodeId(0), TestCluster.NodeId(1), TestCluster.NodeId(2)], UserPartitioner.DefaultPartitions);
+        var recipient = await TestClient.ConnectAsync(cluster.Nodes[0].Port, "big-r");
+        string recipientName = recipient.Client.UserName;
+        int partition = UserPartitioner.PartitionOf(recipientName, table.Partitions);
+        int home = cluster.Nodes.ToList().FindIndex(n => n.Port == recipient.Client.Server.Port);
+        int replica = int.Parse(table.ReplicaOf(partition)!["node".Length..]) - 1;
+        int third = 3 - home - replica;
+        await recipient.DisposeAsync();
+
+        await using var sender = await TestClient.ConnectAsync(cluster.Nodes[home].Port, "big-s");
+        var random = new Random(partition);
+        var payloads = Enumerable.Range(0, 100).Select(_ => { var b = new byte[32_000]; random.NextBytes(b); return b; }).ToArray();
+        await Task.WhenAll(payloads.Select(p => sender.Client.SendAsync(recipientName, p))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The replica dies: the third node becomes the partition's replica and must be sent all of it.
+        await cluster.Nodes[replica].KillAsync();
+        await Eventually.TrueAsync(() => cluster.Nodes[home].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal))
+            || cluster.Nodes[third].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+        // Acknowledged only once the new replica holds everything before it too.
+        await sender.Client.SendAsync(recipientName, "after"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(60));
+        var copies = cluster.Nodes[home].Output.Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"to their replica {TestCluster.NodeId(third)}: \d+ records, (\d+) bytes"))
+            .Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value));
+        Assert.Contains(copies, bytes => bytes > 3_200_000); // the whole queue went by snapshot, past the 1 MiB bound
+
+        await cluster.Nodes[home].KillAsync();
+        await cluster.Nodes[third].KillAsync();
+        using var store = new FasterStore(Path.Combine(cluster.Nodes[third].DataDirectory, "store"), 16, NullLogger.Instance);
+        var user = Encoding.ASCII.GetBytes(recipientName);
+        Assert.Equal(101, store.LiveKeys().Count(k => k[0] == (byte)'Q' && StoreKeys.TryGetUser(k, out var u) && u.SequenceEqual(user)));
+    }
+
+    [Fact]
     public Task Killing_a_primary_under_traffic_loses_no_acknowledged_message_and_shows_none_twice() =>
         UnderTrafficAsync(async f => await f.Cluster.Nodes[2].KillAsync());
 

@@ -77,11 +77,27 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
         if (wake) _signal.Release();
     }
 
-    /// <summary>A snapshot record, from the sender's scan under the key's stripe lock.</summary>
-    public void AppendSnapshot(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int partition)
+    /// <summary>A snapshot record, from the sender's scan under the key's stripe lock; false when its partition is no longer synced.</summary>
+    public bool AppendSnapshot(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int partition)
     {
         lock (_gate)
-            if (_synced[partition]) AddLocked(ReplicaOp.Upsert, key, value);
+        {
+            if (!_synced[partition]) return false;
+            AddLocked(ReplicaOp.Upsert, key, value);
+            return true;
+        }
+    }
+
+    /// <summary>The partition's writes go into this stream (a snapshot of it is still worth reading).</summary>
+    public bool IsSynced(int partition)
+    {
+        lock (_gate) return _synced[partition];
+    }
+
+    /// <summary>Sync round <paramref name="round"/> and all before it are acknowledged.</summary>
+    public bool HasCompleted(long round)
+    {
+        lock (_gate) return _completedRound >= round;
     }
 
     public Ticket Capture()
@@ -214,6 +230,7 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
             }
             CompleteRoundsLocked();
         }
+        _signal.Release(); // a paced snapshot copy may go on
     }
 
     /// <summary>This replica keeps nothing of this node's any more: nothing may wait for it.</summary>

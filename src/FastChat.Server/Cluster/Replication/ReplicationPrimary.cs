@@ -96,49 +96,73 @@ internal sealed class ReplicationPrimary(ClusterOptions options, ClusterState st
     private async Task SendLoopAsync(ReplicaStream stream, CancellationToken cancellationToken)
     {
         PeerSession? last = null;
+        SnapshotCopy? copying = null;          // the round whose snapshot is being read
+        var finished = new Queue<SnapshotCopy>(); // read, waiting for the replica's acknowledgement
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                try { await stream.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false); }
-                catch (OperationCanceledException) { break; }
+                if (copying?.CanContinue(stream) != true || mesh.Link(stream.Node).Session is null)
+                {
+                    try { await stream.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { break; }
+                }
                 var view = state.View;
                 if (view.Table is not { } table) continue;
                 bool Assigned(int p) => IsAssigned(view, table, p, stream.Node);
-                if (stream.RoundDue && !Enumerable.Range(0, table.Partitions).Any(Assigned))
+                if (copying is null && stream.RoundDue && !Enumerable.Range(0, table.Partitions).Any(Assigned))
                 {
                     stream.BeginRound(Assigned);
                     stream.Retire(); // it keeps nothing of ours now (a failed-over node, say): nothing may wait for it
+                    finished.Clear();
                     commit.Recheck();
                     continue;
                 }
                 // Nothing more for a replica that is not connected: a sync now would only be dropped again.
                 var link = mesh.Link(stream.Node);
                 if (link.Session is not { } session) continue;
-                if (stream.RoundDue)
+                // One snapshot at a time: rounds complete in order, so the next begins once this one is read.
+                if (copying is null && stream.RoundDue)
                 {
                     var (round, _) = stream.BeginRound(Assigned);
-                    if (stream.TakeSnapshotDue() is { } due) Snapshot(stream, due, table);
-                    stream.EndRound(round);
-                    commit.Recheck();
+                    if (stream.TakeSnapshotDue() is { } due) copying = new SnapshotCopy(round, due, store.LiveKeys(), SnapshotWindow);
+                    else EndRound(stream, round);
+                }
+                if (copying is not null)
+                {
+                    copying.Continue(store, stream, table);
+                    if (copying.Finished)
+                    {
+                        EndRound(stream, copying.Round);
+                        finished.Enqueue(copying);
+                        copying = null;
+                    }
                 }
                 var frames = stream.TakeToSend(resendAll: session != last, StallAfter);
                 foreach (var frame in frames) link.Send(frame);
                 metrics.Sent(frames.Count, frames.Sum(f => (long)f.Length));
                 last = session;
+                while (finished.TryPeek(out var done) && stream.HasCompleted(done.Round)) Synced(stream, finished.Dequeue());
                 insync.Check(table.Epoch);
             }
             catch (Exception ex) { logger.LogWarning(ex, "Replication to {Node} failed a step; retrying.", stream.Node); }
         }
     }
 
-    private void Snapshot(ReplicaStream stream, bool[] due, PartitionTable table)
+    /// <summary>A quarter of the lag bound (at most 16 MiB) for a snapshot; the rest stays for the writes streamed meanwhile.</summary>
+    private long SnapshotWindow => Math.Min(options.MaxReplicaLagBytes / 4, 16L << 20);
+
+    private void EndRound(ReplicaStream stream, long round)
     {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        long records = store.ForEachLive(key => RecordPartition.Of(table, key) is >= 0 and var p && due[p],
-            (key, value) => stream.AppendSnapshot(key, value, RecordPartition.Of(table, key)));
-        metrics.Snapshot(records);
-        logger.LogInformation("Synced {Partitions} partitions to their replica {Node}: {Records} records in {Ms} ms.",
-            due.Count(d => d), stream.Node, records, started.ElapsedMilliseconds);
+        stream.EndRound(round);
+        commit.Recheck();
+    }
+
+    private void Synced(ReplicaStream stream, SnapshotCopy copy)
+    {
+        var elapsed = copy.Elapsed;
+        metrics.Synced(copy.Records, copy.Bytes, elapsed);
+        logger.LogInformation("Synced {Partitions} partitions to their replica {Node}: {Records} records, {Bytes} bytes acknowledged durable in {Ms} ms ({MBps:F1} MB/s).",
+            copy.Partitions, stream.Node, copy.Records, copy.Bytes, (long)elapsed.TotalMilliseconds, copy.Bytes / 1e6 / Math.Max(elapsed.TotalSeconds, 1e-3));
     }
 }
