@@ -327,6 +327,10 @@ public sealed class FastChatClient : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (_dispose.IsCancellationRequested) { return; }
                 catch (FastChatException ex) when (ex.Code is ErrorCode.AuthFailed or ErrorCode.Replaced) { return; }
+                catch (FastChatException ex) when (ex.Code is ErrorCode.Unavailable)
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(_options.UnavailableRetryMaxDelay.Ticks, delay.Ticks * 2));
+                }
                 catch (Exception)
                 {
                     delay = TimeSpan.FromTicks(Math.Min(_options.ReconnectMaxDelay.Ticks, delay.Ticks * 2));

@@ -15,6 +15,12 @@ public sealed class FastChatClientOptions
     public bool AutoReconnect { get; set; } = true;
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The longest wait after a server said <c>unavailable</c> (the account is moving, its home is
+    /// failing over): that lasts seconds, so retrying at this pace keeps the gap short, where the
+    /// doubling for unreachable servers would reach many seconds.
+    /// </summary>
+    public TimeSpan UnavailableRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Optional persistence of message ids and dedupe marks across restarts.</summary>
     public IClientStateStore? StateStore { get; set; }
