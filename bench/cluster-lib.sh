@@ -18,13 +18,13 @@ start_etcd() {
   pids+=($!)
 }
 
-# start_node NAME BASE_PORT REPLICATION I: node I of cluster NAME on BASE_PORT+I (on its data directory, kept across restarts); sets node_pid
+# start_node NAME BASE_PORT REPLICATION I (more arguments for every node in the array node_args): node I of cluster NAME on BASE_PORT+I (on its data directory, kept across restarts); sets node_pid
 start_node() {
   dotnet "$bin/fastchat-server.dll" --FastChat:ListenAddress=127.0.0.1 --FastChat:Port=$(($2 + $4)) \
     --FastChat:DataDirectory="$root/$1-node$4" --FastChat:OpenRegistration=true \
     --FastChat:MaxFramesPerSecond=10000000 --FastChat:FrameBurst=10000000 --Logging:LogLevel:Default=Warning \
     --FastChat:Cluster:Etcd=http://127.0.0.1:23795 --FastChat:Cluster:Name="$1" --FastChat:Cluster:NodeId=node$4 \
-    --FastChat:Cluster:BootstrapExpect=3 --FastChat:Cluster:ReplicationFactor="$3" >>"$root/$1-node$4.log" 2>&1 &
+    --FastChat:Cluster:BootstrapExpect=3 --FastChat:Cluster:ReplicationFactor="$3" ${node_args[@]+"${node_args[@]}"} >>"$root/$1-node$4.log" 2>&1 &
   node_pid=$!
   disown "$node_pid" # no job notice when the script kills it
   pids+=("$node_pid")

@@ -20,8 +20,19 @@ internal static class OfflineMode
         var sources = o.SourceAddresses;
         var endpoint = server.EndPoint;
         var users = Enumerable.Range(0, o.Users).Select(i => $"{o.UserPrefix}off{i}").ToArray();
-        await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
-        var (senders, _, _) = await Connector.OpenManyAsync(endpoint, [$"{o.UserPrefix}offsender"], sources, 1, "sender");
+        LeanConnection?[] senders;
+        if (o.Homed)
+        {
+            var (registered, homedNames) = await Connector.OpenHomedAsync(endpoint, users, sources, o.Parallelism, "register");
+            foreach (var c in registered) c.Dispose();
+            users = homedNames;
+            (senders, _) = await Connector.OpenHomedAsync(endpoint, [$"{o.UserPrefix}offsender"], sources, 1, "sender");
+        }
+        else
+        {
+            await Connector.RegisterAsync(endpoint, users, sources, o.Parallelism);
+            (senders, _, _) = await Connector.OpenManyAsync(endpoint, [$"{o.UserPrefix}offsender"], sources, 1, "sender");
+        }
         using var stop = new CancellationTokenSource();
         var senderIo = new RecordIo(senders[0]!);
         var senderPump = new ConnectionPump(senderIo, null, () => null) { OnServerAck = new AsyncSignal() };
@@ -61,6 +72,19 @@ internal static class OfflineMode
         }
         var afterEnqueue = await sync.SampleAsync("enqueued");
         Console.Error.WriteLine();
+        if (o.Keep)
+        {
+            stop.Cancel();
+            senders[0]!.Dispose();
+            var kept = new JsonObject
+            {
+                ["mode"] = "offline", ["users"] = o.Users, ["msgs"] = o.Messages, ["size"] = payload.Length, ["window"] = window, ["kept"] = true,
+                ["enqueue_seconds"] = Math.Round((afterEnqueue.At - before.At).TotalSeconds, 3),
+                ["server_cpu_enqueue_seconds"] = Math.Round(afterEnqueue.CpuSeconds - before.CpuSeconds, 3),
+            };
+            kept["acked_enqueues_per_second"] = Math.Round(o.Messages / Math.Max(kept["enqueue_seconds"].Number(), 1e-3), 0);
+            return kept;
+        }
 
         // Drain: every user connects and receives its share.
         var expected = new long[o.Users];

@@ -15,7 +15,8 @@ if (options.Mode is null || !SoakModes.All.TryGetValue(options.Mode, out var mod
           idle --conns N [--fresh-users]                          server memory per idle authenticated connection
           throughput --pairs P --seconds S --size B --window W [--idle N]
           handshake --conns N                                     reconnect storm: handshakes/s, server CPU per handshake
-          offline --users U --msgs M [--window W]                 acked durable enqueues/s, then drain, exactly once
+          offline --users U --msgs M [--window W] [--homed] [--keep]   acked durable enqueues/s, then drain, exactly once
+                                                                  (--homed: names homed on a cluster node; --keep: no drain)
           failover --server ENTRY --receivers-at VICTIM --victim-pid PID   kill -9 a node: time until its user is written to again
           history --seeds A,B,C --pairs P --rate R --seconds S    SDK clients under whatever the operator does meanwhile: ✓ latency, lost, shown twice
         common: --sources K (loopback source addresses per process), --parallel P (concurrent handshakes per process),

@@ -29,6 +29,10 @@ internal sealed class SoakOptions
     public int Idle { get; private set; }
     public int Users { get; private set; } = 1000;
     public int Messages { get; private set; } = 100000;
+    /// <summary>offline on a cluster node: the users and the sender are names homed on the server (a suffix picked per name).</summary>
+    public bool Homed { get; private set; }
+    /// <summary>offline: leave the queues full (no drain), for a later catch-up or hand-off measurement.</summary>
+    public bool Keep { get; private set; }
     /// <summary>idle: measure first connections of new users (registration included) rather than logins.</summary>
     public bool FreshUsers { get; private set; }
     /// <summary>throughput: each SEND alone in its own record and its own send(), as a phone sends (default: a window's SENDs batched in one record).</summary>
@@ -83,6 +87,8 @@ internal sealed class SoakOptions
                 case "--victim-pid": o.VictimPid = int.Parse(args[++i]); break;
                 case "--seeds": o.Seeds.AddRange(args[++i].Split(',')); break;
                 case "--rate": o.Rate = int.Parse(args[++i]); break;
+                case "--homed": o.Homed = true; break;
+                case "--keep": o.Keep = true; break;
                 case "--cpu-pids": o.CpuPids.AddRange(args[++i].Split(',').Select(int.Parse)); break;
                 case var a when a.StartsWith("--FastChat:", StringComparison.Ordinal) || a.StartsWith("--Logging:", StringComparison.Ordinal):
                     o.ServerArgs.Add(a); break;

@@ -53,6 +53,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         if (await ConnectedSessionAsync(link, cancellationToken).ConfigureAwait(false) is not { } session) return false;
         long copy = replies.NextCopyId();
         var reply = replies.Expect(destination, copy);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             link.Send(PeerFrames.U64Pair(PeerFrameType.HandoffBegin, table.Epoch, (ulong)copy));
@@ -79,7 +80,9 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
             if (confirmed == records)
             {
                 metrics.Sent(records, bytes);
-                logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}, copy {Copy}).", records, bytes, destination, table.Epoch, copy);
+                var took = started.Elapsed;
+                logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}, copy {Copy}), durable there in {Ms} ms ({MBps:F1} MB/s).",
+                    records, bytes, destination, table.Epoch, copy, (long)took.TotalMilliseconds, bytes / 1e6 / Math.Max(took.TotalSeconds, 1e-3));
                 return true;
             }
             logger.LogInformation("Hand-off to {Node} (epoch {Epoch}, copy {Copy}) not confirmed ({Confirmed} of {Records}); copying again.",
