@@ -131,5 +131,26 @@ public class ReplicaStreamTests
         Assert.True(stream.IsPassed(ticket));
     }
 
+    [Fact]
+    public void An_old_ticket_waits_for_every_record_restamped_under_the_new_table_not_just_the_first()
+    {
+        var stream = new ReplicaStream("node2", 1, partitions: 4, maxUnackedBytes: 1 << 20);
+        stream.Restamp(5, _ => true, _ => 0);
+        var (round, _) = stream.BeginRound(_ => true);
+        stream.EndRound(round);
+        stream.OnAck(stream.LastSeq);
+        stream.Append(ReplicaOpUpsert, Encoding.ASCII.GetBytes("Mfirst"), "a"u8, 1, 5);
+        stream.Append(ReplicaOpUpsert, Encoding.ASCII.GetBytes("Msecond"), "b"u8, 1, 5);
+        var ticket = stream.Capture(); // covers both
+        ulong before = stream.LastSeq;
+
+        stream.Restamp(6, _ => true, _ => 1); // renumbered above `before`, in order
+        Assert.Equal(before + 2, stream.LastSeq);
+        stream.OnAck(before + 1); // the replica has the first one only: a number past the ticket's, yet not its write
+        Assert.False(stream.IsPassed(ticket));
+        stream.OnAck(before + 2);
+        Assert.True(stream.IsPassed(ticket));
+    }
+
     private const ReplicaOp ReplicaOpUpsert = ReplicaOp.Upsert;
 }

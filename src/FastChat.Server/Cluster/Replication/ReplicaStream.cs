@@ -15,7 +15,8 @@ namespace FastChat.Server.Cluster.Replication;
 /// the next round instead, whose snapshot holds its effect; a commit ticket names the round it
 /// needs, so ✓ never passes before that round is acknowledged. A new table re-stamps the records
 /// not yet acknowledged (keeping those of partitions still assigned, in order, with new numbers),
-/// so the replica never gets a frame from a table it may have left behind. Bounded: past
+/// so the replica never gets a frame from a table it may have left behind; a ticket taken before
+/// then passes only once the last re-stamped record is acknowledged. Bounded: past
 /// <see cref="_maxUnackedBytes"/> the unacknowledged records are dropped and every partition is
 /// synced again; tickets above the last acknowledged number then wait for that round.
 /// All state under <see cref="_gate"/>.
@@ -45,6 +46,9 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
     private bool _snapshotDue;
     private ulong _droppedAbove = ulong.MaxValue; // after an overflow: tickets above the acked mark then...
     private long _droppedRound;                   // ...wait for this round
+    private ulong _restampedAbove = ulong.MaxValue; // after a new table: tickets in (this, _restampedUpTo]...
+    private ulong _restampedUpTo;                   // ...numbered their records before the re-stamp, which...
+    private ulong _restampedEnd;                    // ...gave them numbers up to here: they wait until it is acknowledged
     private long _lastProgressTicks = Environment.TickCount64;
 
     public string Node { get; } = node;
@@ -108,7 +112,8 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
     public bool IsPassed(Ticket ticket)
     {
         lock (_gate)
-            return _acked >= ticket.Seq && _completedRound >= ticket.Round && (ticket.Seq <= _droppedAbove || _completedRound >= _droppedRound);
+            return _acked >= ticket.Seq && _completedRound >= ticket.Round && (ticket.Seq <= _droppedAbove || _completedRound >= _droppedRound)
+                && (ticket.Seq <= _restampedAbove || ticket.Seq > _restampedUpTo || _acked >= _restampedEnd);
     }
 
     /// <summary>
@@ -122,6 +127,10 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
         {
             if (epoch <= _epoch) return;
             Seal();
+            // A ticket names a number, but its record gets a new, higher one: a ticket numbered before
+            // now must wait for the last re-stamped record (one re-stamp not yet acknowledged widens it).
+            _restampedAbove = Math.Min(_restampedAbove, _acked);
+            _restampedUpTo = _nextSeq - 1;
             var frames = _unacked.Select(u => u.Frame).ToArray();
             _unacked.Clear();
             _unsent.Clear();
@@ -136,6 +145,8 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
                     return true;
                 });
             _waitingForRound = true; // partitions newly assigned under this table
+            _restampedEnd = _nextSeq - 1;
+            ResolveRestampLocked();
         }
         _signal.Release();
     }
@@ -229,6 +240,7 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
                 _unackedBytes -= first.Frame.Length;
             }
             CompleteRoundsLocked();
+            ResolveRestampLocked();
         }
         _signal.Release(); // a paced snapshot copy may go on
     }
@@ -244,12 +256,18 @@ internal sealed class ReplicaStream(string node, ulong incarnation, int partitio
             _roundEnds.Clear();
             _unackedBytes = 0;
             _acked = _nextSeq - 1;
+            ResolveRestampLocked();
             _completedRound = _startedRound = Math.Max(_startedRound, _droppedRound);
             _waitingForRound = false;
         }
     }
 
     public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+
+    private void ResolveRestampLocked()
+    {
+        if (_acked >= _restampedEnd) _restampedAbove = ulong.MaxValue;
+    }
 
     private void CompleteRoundsLocked()
     {
