@@ -6,7 +6,11 @@ bin=bench/FastChat.Soak/bin/Release/net10.0
 soak=(dotnet "$bin/FastChat.Soak.dll")
 root=$(mktemp -d)
 pids=()
-cleanup() { kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$root"; }
+cleanup() { # KEEP_LOGS=DIR keeps the nodes' and etcd's logs there
+  kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
+  if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$root"/*.log "$KEEP_LOGS"/; fi
+  rm -rf "$root"
+}
 trap cleanup EXIT INT TERM
 
 # start_etcd: one member on 127.0.0.1:23795

@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}; secs=${SECONDS_PER_RUN:-60}; pairs=${PAIRS:-50}; rate=${RATE:-20}
 out=bench/results/issue10-rolling
 mkdir -p "$out"
+# shellcheck disable=SC2206
+node_args=(${NODE_ARGS:-}) # e.g. NODE_ARGS="--Logging:LogLevel:FastChat.Server.Cluster=Information" KEEP_LOGS=/tmp/logs
 # shellcheck source=cluster-lib.sh
 source bench/cluster-lib.sh
 start_etcd
