@@ -6,12 +6,15 @@
 //   {op:"start", peer, bundle}                  a session with peer from its prekey bundle
 //   {op:"encrypt", peer, plaintext}             -> {type: 3 (prekey) | 1, body}
 //   {op:"decrypt", peer, type, body}            -> {plaintext}
+//   {op:"fingerprint", iterations, localId, localKey, remoteId, remoteKey}   -> {displayable}: the safety
+//                                               number of @signalapp/libsignal-client (libsignal's Rust core)
 'use strict';
 
 const readline = require('readline');
 const libsignal = require('libsignal');
 const curve = require('libsignal/src/curve');
 const curveJs = require('curve25519-js');
+const signalClient = require('@signalapp/libsignal-client');
 
 const b64 = (buffer) => Buffer.from(buffer).toString('base64');
 const bin = (text) => Buffer.from(text, 'base64');
@@ -69,6 +72,12 @@ const ops = {
     encrypt: async (c) => {
         const out = await new libsignal.SessionCipher(storage, address(c.peer)).encrypt(bin(c.plaintext));
         return { type: out.type, body: b64(out.body) };
+    },
+    fingerprint: async (c) => {
+        const fingerprint = signalClient.Fingerprint.new(c.iterations, 2,
+            bin(c.localId), signalClient.PublicKey.deserialize(bin(c.localKey)),
+            bin(c.remoteId), signalClient.PublicKey.deserialize(bin(c.remoteKey)));
+        return { displayable: fingerprint.displayableFingerprint().toString() };
     },
     decrypt: async (c) => {
         const cipher = new libsignal.SessionCipher(storage, address(c.peer));

@@ -59,13 +59,17 @@ public sealed class LibsignalParty : IAsyncDisposable
         await InstallGate.WaitAsync();
         try
         {
-            if (_installed || File.Exists(Path.Combine(Directory, "node_modules", "libsignal", "package.json"))) { _installed = true; return; }
+            // Installed for this lockfile (a stamp npm ci's output is marked with), or install now.
+            var stamp = Path.Combine(Directory, "node_modules", ".fastchat-lockfile-sha256");
+            var lockHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "package-lock.json"))));
+            if (_installed || (File.Exists(stamp) && File.ReadAllText(stamp) == lockHash)) { _installed = true; return; }
             var info = new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund"]) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
             using var npm = Process.Start(info)!;
             var output = npm.StandardOutput.ReadToEndAsync();
             var errors = npm.StandardError.ReadToEndAsync();
             await npm.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
             if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Directory} failed:\n{await output}\n{await errors}");
+            File.WriteAllText(stamp, lockHash);
             _installed = true;
         }
         finally { InstallGate.Release(); }
