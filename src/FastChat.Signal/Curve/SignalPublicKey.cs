@@ -19,8 +19,6 @@ public readonly struct SignalPublicKey : IEquatable<SignalPublicKey>
     /// <summary>The 32-byte u-coordinate.</summary>
     public ReadOnlySpan<byte> Raw => _serialized.AsSpan(1);
 
-    public bool IsEmpty => _serialized is null;
-
     public static SignalPublicKey FromRaw(ReadOnlySpan<byte> raw)
     {
         if (raw.Length != 32) throw new ArgumentException("An X25519 public key is 32 bytes.");

@@ -22,9 +22,6 @@ public static class SafetyNumber
         return string.CompareOrdinal(local, remote) <= 0 ? local + remote : remote + local;
     }
 
-    /// <summary>The 60 digits in 12 groups of five, as apps show them.</summary>
-    public static string Grouped(string number) => string.Join(' ', Enumerable.Range(0, number.Length / 5).Select(i => number.Substring(i * 5, 5)));
-
     private static string Digits(ReadOnlySpan<byte> id, SignalPublicKey key, int iterations)
     {
         if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations));

@@ -10,15 +10,13 @@ namespace FastChat.Signal.Sessions;
 /// </summary>
 internal sealed class ChainState
 {
-    public ChainState(SignalPublicKey ratchetKey, byte[]? chainKey, bool sending)
+    public ChainState(SignalPublicKey ratchetKey, byte[]? chainKey)
     {
         RatchetKey = ratchetKey;
         ChainKey = chainKey;
-        IsSending = sending;
     }
 
     public SignalPublicKey RatchetKey { get; }
-    public bool IsSending { get; }
     /// <summary>Null once the chain is closed (the sender moved to a new ratchet key): only skipped keys remain.</summary>
     public byte[]? ChainKey { get; set; }
     public long Counter { get; set; } = -1;
@@ -32,10 +30,26 @@ internal sealed class ChainState
         if (ChainKey is null) throw new SignalProtocolException(SignalError.DuplicateMessage, "the chain is closed");
         while (Counter < counter)
         {
-            SkippedKeys[(uint)(Counter + 1)] = SignalKdf.MessageKeyOf(ChainKey);
-            ChainKey = SignalKdf.NextChainKey(ChainKey);
-            Counter++;
+            uint next = (uint)(Counter + 1);
+            SkippedKeys[next] = Step(ChainKey!);
         }
+    }
+
+    /// <summary>The sending side: the next message key, and its counter.</summary>
+    public (byte[] MessageKey, uint Counter) TakeNextKey()
+    {
+        if (ChainKey is null) throw new SignalProtocolException(SignalError.NoSession, "the sending chain is closed");
+        var key = Step(ChainKey);
+        return (key, (uint)Counter);
+    }
+
+    /// <summary>One chain step: the message key of the next counter; the chain key and counter move on.</summary>
+    private byte[] Step(byte[] chainKey)
+    {
+        var messageKey = SignalKdf.MessageKeyOf(chainKey);
+        ChainKey = SignalKdf.NextChainKey(chainKey);
+        Counter++;
+        return messageKey;
     }
 
     /// <summary>Takes the message key of <paramref name="counter"/> (it is used once); null when it is not held.</summary>
@@ -43,7 +57,7 @@ internal sealed class ChainState
 
     public ChainState Clone()
     {
-        var copy = new ChainState(RatchetKey, (byte[]?)ChainKey?.Clone(), IsSending) { Counter = Counter };
+        var copy = new ChainState(RatchetKey, (byte[]?)ChainKey?.Clone()) { Counter = Counter };
         foreach (var (n, key) in SkippedKeys) copy.SkippedKeys[n] = key;
         return copy;
     }

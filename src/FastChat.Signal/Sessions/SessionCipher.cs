@@ -24,9 +24,7 @@ public sealed class SessionCipher(ISignalProtocolStore store, string address)
         if (!store.IsTrustedIdentity(address, state.RemoteIdentity))
             throw new SignalProtocolException(SignalError.UntrustedIdentity, $"{address}'s identity key changed");
         var chain = state.SendingChain ?? throw new SignalProtocolException(SignalError.NoSession, "the session has no sending chain");
-        chain.FillTo(chain.Counter + 1, 1);
-        uint counter = (uint)chain.Counter;
-        var messageKey = chain.TakeKey(counter)!;
+        var (messageKey, counter) = chain.TakeNextKey();
         var (cipherKey, macKey, iv) = MessageKeys(messageKey);
         byte[] ciphertext;
         using (var aes = Aes.Create())

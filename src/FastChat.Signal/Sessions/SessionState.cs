@@ -41,7 +41,7 @@ internal sealed class SessionState
     public void StartSendingChain(SignalPublicKey theirs)
     {
         var chainKey = StepRoot(OurRatchetKey, theirs);
-        SendingChain = new ChainState(OurRatchetKey.PublicKey, chainKey, sending: true);
+        SendingChain = new ChainState(OurRatchetKey.PublicKey, chainKey);
     }
 
     public ChainState? ReceivingChainOf(SignalPublicKey ratchetKey) => ReceivingChains.Find(c => c.RatchetKey == ratchetKey);
@@ -58,7 +58,7 @@ internal sealed class SessionState
             previous.FillTo(previousCounter, MaxSkippedKeys);
             previous.ChainKey = null;
         }
-        ReceivingChains.Add(new ChainState(theirNewKey, StepRoot(OurRatchetKey, theirNewKey), sending: false));
+        ReceivingChains.Add(new ChainState(theirNewKey, StepRoot(OurRatchetKey, theirNewKey)));
         if (ReceivingChains.Count > MaxReceivingChains) ReceivingChains.RemoveAt(0);
         if (SendingChain is { } sending) PreviousCounter = (uint)Math.Max(0, sending.Counter);
         OurRatchetKey = SignalKeyPair.Generate();
