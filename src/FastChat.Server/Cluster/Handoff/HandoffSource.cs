@@ -3,6 +3,7 @@ using FastChat.Server.Cluster.Membership;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Delivery;
 using FastChat.Server.Storage;
+using FastChat.Server.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Cluster.Handoff;
@@ -82,7 +83,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
                 metrics.Sent(records, bytes);
                 var took = started.Elapsed;
                 logger.LogInformation("Handed {Records} records ({Bytes} bytes) to {Node} (epoch {Epoch}, copy {Copy}), durable there in {Ms} ms ({MBps:F1} MB/s).",
-                    records, bytes, destination, table.Epoch, copy, (long)took.TotalMilliseconds, bytes / 1e6 / Math.Max(took.TotalSeconds, 1e-3));
+                    records, bytes, destination, table.Epoch, copy, (long)took.TotalMilliseconds, Throughput.MegabytesPerSecond(bytes, took));
                 return true;
             }
             logger.LogInformation("Hand-off to {Node} (epoch {Epoch}, copy {Copy}) not confirmed ({Confirmed} of {Records}); copying again.",

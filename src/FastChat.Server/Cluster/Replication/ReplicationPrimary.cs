@@ -2,6 +2,7 @@ using FastChat.Server.Cluster.Handoff;
 using FastChat.Server.Cluster.Membership;
 using FastChat.Server.Cluster.Peers;
 using FastChat.Server.Storage;
+using FastChat.Server.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -163,6 +164,6 @@ internal sealed class ReplicationPrimary(ClusterOptions options, ClusterState st
         var elapsed = copy.Elapsed;
         metrics.Synced(copy.Records, copy.Bytes, elapsed);
         logger.LogInformation("Synced {Partitions} partitions to their replica {Node}: {Records} records, {Bytes} bytes acknowledged durable in {Ms} ms ({MBps:F1} MB/s).",
-            copy.Partitions, stream.Node, copy.Records, copy.Bytes, (long)elapsed.TotalMilliseconds, copy.Bytes / 1e6 / Math.Max(elapsed.TotalSeconds, 1e-3));
+            copy.Partitions, stream.Node, copy.Records, copy.Bytes, (long)elapsed.TotalMilliseconds, Throughput.MegabytesPerSecond(copy.Bytes, elapsed));
     }
 }
