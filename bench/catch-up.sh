@@ -24,11 +24,10 @@ source bench/cluster-lib.sh
 start_etcd
 base=25270
 
-cluster_json() { curl -s "http://127.0.0.1:$((base + 2000 + $1))/cluster"; }
-epoch_now() { cluster_json 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["epoch"])'; }
+epoch_now() { cluster_json "$base" 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["epoch"])'; }
 repaired() { # $1 cluster name, $2 an epoch to be past, rest: live node numbers; no change under way, each reported in sync at the current epoch
   local name=$1 past=$2 epoch; shift 2
-  epoch=$(cluster_json "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(-1 if r["changing"] else r["epoch"])') || return 1
+  epoch=$(cluster_json "$base" "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(-1 if r["changing"] else r["epoch"])') || return 1
   [ "$epoch" -gt "$past" ] || return 1
   for i in "$@"; do grep -q "Reported in sync: .*insync/$epoch/node$i" "$root/$name-node$i.log" || return 1; done
 }

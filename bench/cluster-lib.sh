@@ -43,6 +43,9 @@ wait_ready() {
   echo "node on HTTP port $1 not ready" >&2; return 1
 }
 
+# cluster_json BASE_PORT I: node I's /cluster report (its view of the ring, the members, the links)
+cluster_json() { curl -s "http://127.0.0.1:$(($1 + 2000 + $2))/cluster"; }
+
 # start_cluster NAME BASE_PORT REPLICATION: nodes on BASE_PORT+1..3 (HTTP on +2000), ready when it returns; sets node_pids
 start_cluster() {
   node_pids=()

@@ -22,7 +22,7 @@ base=25250
 seeds=127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2)),127.0.0.1:$((base + 3))
 
 owns_again() { # $1 node index: it owns partitions and no ownership change is under way
-  curl -s "http://127.0.0.1:$((base + 2000 + $1))/cluster" | python3 -c '
+  cluster_json "$base" "$1" | python3 -c '
 import json,sys
 r=json.load(sys.stdin); me=[m for m in r["members"] if m["id"]==r["self"]][0]
 sys.exit(0 if me["owns"]>0 and not r["changing"] else 1)' 2>/dev/null
