@@ -62,6 +62,7 @@ public class OfflineQueueBenchmarks
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Delivered++; return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
+        public void Notify(byte[] frame) { }
         public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }
 }

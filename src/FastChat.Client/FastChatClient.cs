@@ -9,7 +9,7 @@ namespace FastChat.Client;
 /// raises events for messages and receipts, acknowledges deliveries, drops redeliveries, and
 /// reconnects with exponential backoff, resending whatever was not yet acknowledged, in order.
 /// </summary>
-public sealed class FastChatClient : IAsyncDisposable
+public sealed partial class FastChatClient : IAsyncDisposable
 {
     private readonly FastChatClientOptions _options;
     private readonly object _lock = new();
@@ -215,6 +215,7 @@ public sealed class FastChatClient : IAsyncDisposable
         await transport.DisposeAsync().ConfigureAwait(false);
         _welcome.TrySetException(new FastChatException(code, reason));
         _registerResult?.TrySetException(new FastChatException(code, reason));
+        _requests.FailAll(new FastChatException(code, reason));
         Disconnected?.Invoke(code, reason);
         bool retry = _options.AutoReconnect && _everConnected && !_dispose.IsCancellationRequested
             && code is not (ErrorCode.Replaced or ErrorCode.AuthFailed or ErrorCode.InvalidUserName or ErrorCode.RegistrationFailed);
@@ -252,6 +253,12 @@ public sealed class FastChatClient : IAsyncDisposable
                     writer.Enqueue(pong);
                     break;
                 case FrameType.Pong:
+                    break;
+                case FrameType.PrekeyStatus when PrekeyStatusBody.TryParse(frame.Body, out var prekeyStatus):
+                    OnPrekeyStatus(prekeyStatus);
+                    break;
+                case FrameType.PrekeyBundles when PrekeyBundlesBody.TryParse(frame.Body, out var bundles):
+                    _requests.Complete(bundles.RequestId, bundles);
                     break;
                 case FrameType.Redirect when RedirectBody.TryParse(frame.Body, out var redirect):
                     _endpoints.Offer(redirect);

@@ -19,6 +19,10 @@ public enum FrameType : byte
     Deliver = 0x12,
     DeliveryAck = 0x13,
     Read = 0x14,
+    PrekeyUpload = 0x20,
+    PrekeyStatus = 0x21,
+    PrekeyFetch = 0x22,
+    PrekeyBundles = 0x23,
 }
 
 public static class FrameTypes

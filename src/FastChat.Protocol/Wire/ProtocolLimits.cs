@@ -10,6 +10,10 @@ public static class ProtocolLimits
     public const int MaxFrameBody = MaxRecordPlaintext - FrameHeaderLength;  // 65515
     public const int MaxPayload = 64000;
     public const int MaxHandshakePayload = 1024;
+    /// <summary>One-time prekeys one PREKEY_UPLOAD may carry (a server may accept fewer).</summary>
+    public const int MaxPrekeysPerFrame = 1000;
+    /// <summary>Devices one account may have, so bundles one PREKEY_BUNDLES may carry (a server may allow fewer).</summary>
+    public const int MaxDevicesPerUser = 16;
 
     private const int SealedKey = NoiseConstants.DhLength + NoiseConstants.TagLength;
 

@@ -24,7 +24,8 @@ internal sealed partial class ClientConnection
                 return false;
             case FrameType.Register when _state == ConnectionState.Registering:
                 return QueueRegister(frame.Body);
-            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read when _state != ConnectionState.Authenticated:
+            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
+                when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, "register first");
                 return false;
             case FrameType.Send:
@@ -33,6 +34,10 @@ internal sealed partial class ClientConnection
                 return HandleRead(frame.Body);
             case FrameType.DeliveryAck:
                 return HandleDeliveryAck(frame.Body);
+            case FrameType.PrekeyUpload:
+                return QueuePrekeyUpload(frame.Body);
+            case FrameType.PrekeyFetch:
+                return QueuePrekeyFetch(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
                 // A known type in the wrong state (REGISTER after login, a server-only type) is the

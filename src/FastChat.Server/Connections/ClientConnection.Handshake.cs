@@ -84,6 +84,7 @@ internal sealed partial class ClientConnection
         _sessionStarted = true;
         // Attach sends WELCOME (OnAttached) before it pushes the backlog; it refuses while the user's partition moves.
         if (!_server.Queues.Attach(this)) Close(ErrorCode.Unavailable, "your account is moving to another server; retry shortly");
+        else SendPrekeyLoginNotice();
     }
 
     /// <summary>Benchmarks only: an authenticated session whose keys came from an in-memory handshake.</summary>

@@ -108,6 +108,8 @@ internal sealed partial class ClientConnection : IDeliveryTarget
 
     public void Replace() => Close(ErrorCode.Replaced, "signed in from another connection");
 
+    public void Notify(byte[] frame) => TryWrite(frame);
+
     public void Relocate(Routing.UserLocation nextHome)
     {
         if (nextHome.HomeEndpoint is null) Close(ErrorCode.Unavailable, "your account is moving to another server; reconnect shortly");

@@ -23,6 +23,9 @@ internal sealed class ServerContext(
     FastChatMetrics metrics,
     TimeProvider time,
     Threading.IWorkScheduler scheduler,
+    Prekeys.PrekeyStore prekeys,
+    Prekeys.IPrekeyDirectory prekeyDirectory,
+    Prekeys.PrekeyRateLimits prekeyLimits,
     ILoggerFactory loggerFactory)
 {
     public ConnectionOptions Options { get; } = options;
@@ -39,6 +42,9 @@ internal sealed class ServerContext(
     public FastChatMetrics Metrics { get; } = metrics;
     public ServerClock Clock { get; } = new(time);
     public Threading.IWorkScheduler Scheduler { get; } = scheduler;
+    public Prekeys.PrekeyStore Prekeys { get; } = prekeys;
+    public Prekeys.IPrekeyDirectory PrekeyDirectory { get; } = prekeyDirectory;
+    public Prekeys.PrekeyRateLimits PrekeyLimits { get; } = prekeyLimits;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

@@ -43,6 +43,10 @@ internal static class ClusterRegistration
             services.AddSingleton<IPeerFrameConsumer, ReplicaApplier>();
             services.AddHostedService<ReplicationPrimary>();
         }
+        services.AddSingleton<Cluster.Prekeys.PrekeyReplies>();
+        services.AddSingleton<IPeerFrameConsumer>(sp => sp.GetRequiredService<Cluster.Prekeys.PrekeyReplies>());
+        services.AddSingleton<IPeerFrameConsumer, Cluster.Prekeys.PrekeyAnswerer>();
+        services.AddSingleton<Prekeys.IPrekeyDirectory, Cluster.Prekeys.MeshPrekeyDirectory>();
         services.AddSingleton<PeerMesh>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PeerMesh>());
         services.AddSingleton<PeerConnectionHandler>();

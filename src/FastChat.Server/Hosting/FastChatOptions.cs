@@ -61,6 +61,21 @@ public sealed class FastChatOptions
     public bool OpenRegistration { get; set; }
     public int RegistrationAttempts { get; set; } = 5;
 
+    /// <summary>Prekey directory: one-time prekeys per upload and in stock per device; the low-water notice.</summary>
+    public int PrekeyUploadMax { get; set; } = 100;
+    public int PrekeyStockMax { get; set; } = 200;
+    public int PrekeyLowWater { get; set; } = 20;
+    /// <summary>Days after which a signed prekey is reported due for rotation.</summary>
+    public double SignedPrekeyRotationDays { get; set; } = 7;
+    /// <summary>One-time prekeys a device hands out per hour at most (past it, bundles go without one).</summary>
+    public int PrekeyHandoutsPerHour { get; set; } = 100;
+    /// <summary>Bundle fetches per requesting user: burst and refill per minute.</summary>
+    public int PrekeyFetchBurst { get; set; } = 50;
+    public int PrekeyFetchesPerMinute { get; set; } = 20;
+    /// <summary>Prekey uploads per device: burst and refill per minute.</summary>
+    public int PrekeyUploadBurst { get; set; } = 10;
+    public int PrekeyUploadsPerMinute { get; set; } = 2;
+
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public int CommitIntervalMicroseconds { get; set; } = 1000;
     public int StoreMemoryMegabytes { get; set; } = 256;
@@ -93,6 +108,19 @@ public sealed class FastChatOptions
         WindowBytes = DeliveryWindowBytes,
         Quota = QueueQuota,
         OfflineTtl = TimeSpan.FromDays(OfflineTtlDays),
+    };
+
+    internal Prekeys.PrekeyOptions Prekeys => new()
+    {
+        MaxPerUpload = PrekeyUploadMax,
+        MaxStock = PrekeyStockMax,
+        LowWater = PrekeyLowWater,
+        SignedPrekeyRotation = TimeSpan.FromDays(SignedPrekeyRotationDays),
+        HandoutsPerHour = PrekeyHandoutsPerHour,
+        FetchBurst = PrekeyFetchBurst,
+        FetchesPerMinute = PrekeyFetchesPerMinute,
+        UploadBurst = PrekeyUploadBurst,
+        UploadsPerMinute = PrekeyUploadsPerMinute,
     };
 
     internal StorageOptions Storage => new()
@@ -128,6 +156,13 @@ public sealed class FastChatOptions
         if (StoreMemoryMegabytes < 16) throw new ArgumentException("FastChat:StoreMemoryMegabytes must be at least 16.");
         if (StoreIndexBuckets < 1024 || (StoreIndexBuckets & (StoreIndexBuckets - 1)) != 0)
             throw new ArgumentException("FastChat:StoreIndexBuckets must be a power of two, at least 1024.");
+        if (PrekeyUploadMax < 1 || PrekeyStockMax < PrekeyUploadMax || PrekeyStockMax > 1000)
+            throw new ArgumentException("FastChat:PrekeyUploadMax must be positive and at most PrekeyStockMax, which is at most 1000.");
+        if (PrekeyLowWater < 0 || PrekeyLowWater > PrekeyStockMax) throw new ArgumentException("FastChat:PrekeyLowWater must be 0 to PrekeyStockMax.");
+        if (!(SignedPrekeyRotationDays > 0)) throw new ArgumentException("FastChat:SignedPrekeyRotationDays must be more than 0.");
+        if (PrekeyHandoutsPerHour < 0 || PrekeyHandoutsPerHour > ushort.MaxValue) throw new ArgumentException("FastChat:PrekeyHandoutsPerHour must be 0-65535.");
+        if (PrekeyFetchBurst < 1 || PrekeyFetchesPerMinute < 1 || PrekeyUploadBurst < 1 || PrekeyUploadsPerMinute < 1)
+            throw new ArgumentException("FastChat:PrekeyFetchBurst, PrekeyFetchesPerMinute, PrekeyUploadBurst and PrekeyUploadsPerMinute must be positive.");
         Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -54,12 +54,17 @@ public static class FastChatHost
         services.AddSingleton<LocalDirectory>();
         services.AddSingleton<UserQueues>();
         services.AddSingleton<LocalMessageRouter>();
+        services.AddSingleton(options.Prekeys);
+        services.AddSingleton<Prekeys.PrekeyStore>();
+        services.AddSingleton<Prekeys.PrekeyRateLimits>();
+        services.AddSingleton<Prekeys.LocalPrekeyDirectory>();
         if (options.Cluster.Enabled) services.AddClusterNode(options);
         else
         {
             services.AddSingleton<IUserLocator, SingleServerLocator>();
             services.AddSingleton<IOwnershipGate, OwnEveryone>();
             services.AddSingleton<IMessageRouter>(sp => sp.GetRequiredService<LocalMessageRouter>());
+            services.AddSingleton<Prekeys.IPrekeyDirectory>(sp => sp.GetRequiredService<Prekeys.LocalPrekeyDirectory>());
         }
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ServerContext>();

@@ -16,6 +16,7 @@ internal static class StoreKeys
     private const byte HighWater = (byte)'H';
     private const byte Rejected = (byte)'R';
     private const byte SharedEntry = (byte)'S';
+    private const byte DevicePrekeys = (byte)'P';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
@@ -24,6 +25,15 @@ internal static class StoreKeys
 
     /// <summary>An entry stored once for many queues (group fan-out): <c>S|id</c>, id up to 40 bytes chosen by its writer.</summary>
     public static int SharedKey(Span<byte> key, ReadOnlySpan<byte> id) => Prefixed(key, SharedEntry, id);
+
+    /// <summary>A device's published prekeys: <c>P|device u8|user</c> (device ids are 1-255).</summary>
+    public static int PrekeyKey(Span<byte> key, ReadOnlySpan<byte> user, byte device)
+    {
+        key[0] = DevicePrekeys;
+        key[1] = device;
+        user.CopyTo(key[2..]);
+        return 2 + user.Length;
+    }
 
     public static int ItemKey(Span<byte> key, ReadOnlySpan<byte> user, ulong sequence)
     {
@@ -40,6 +50,7 @@ internal static class StoreKeys
         {
             Account or QueueMeta or HighWater or Rejected => key[1..],
             QueueItem when key.Length > 9 => key[9..],
+            DevicePrekeys when key.Length > 2 => key[2..],
             _ => default,
         };
         return !user.IsEmpty;

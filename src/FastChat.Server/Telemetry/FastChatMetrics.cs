@@ -24,6 +24,7 @@ public sealed class FastChatMetrics : IDisposable
     private readonly Counter<long> _errors;
     private readonly Counter<long> _commits;
     private readonly Counter<long> _redirects;
+    private readonly Counter<long> _prekeyFetches;
     private readonly Histogram<double> _commitMs;
     private readonly Histogram<int> _commitBatch;
 
@@ -45,6 +46,7 @@ public sealed class FastChatMetrics : IDisposable
         _errors = _meter.CreateCounter<long>("fastchat.errors");
         _commits = _meter.CreateCounter<long>("fastchat.commits");
         _redirects = _meter.CreateCounter<long>("fastchat.redirects", description: "Logins sent to their home node");
+        _prekeyFetches = _meter.CreateCounter<long>("fastchat.prekeys.fetches", description: "Bundle fetches answered, by status");
         _commitMs = _meter.CreateHistogram<double>("fastchat.commit.duration", "ms");
         _commitBatch = _meter.CreateHistogram<int>("fastchat.commit.waiters", description: "Connections acknowledged by one group commit");
     }
@@ -61,6 +63,8 @@ public sealed class FastChatMetrics : IDisposable
     public void Redirected() => _redirects.Add(1);
     public void OfflineQueued() => _offlineQueued.Add(1);
     public void Delivered(int count) => _delivered.Add(count);
+    public void PrekeyFetch(Protocol.Frames.PrekeyFetchStatus status) =>
+        _prekeyFetches.Add(1, new KeyValuePair<string, object?>("status", PrekeyStatusNames.Of(status)));
     public void Error(ErrorCode code) => _errors.Add(1, new KeyValuePair<string, object?>("code", ErrorNames.Of(code)));
     public void Commit(TimeSpan duration, int waiters)
     {
@@ -73,6 +77,13 @@ public sealed class FastChatMetrics : IDisposable
     public Meter Meter => _meter;
 
     public void Dispose() => _meter.Dispose();
+}
+
+internal static class PrekeyStatusNames
+{
+    private static readonly Dictionary<Protocol.Frames.PrekeyFetchStatus, string> Names =
+        Enum.GetValues<Protocol.Frames.PrekeyFetchStatus>().ToDictionary(c => c, c => c.ToString());
+    public static string Of(Protocol.Frames.PrekeyFetchStatus status) => Names.TryGetValue(status, out var name) ? name : ((int)status).ToString();
 }
 
 internal static class ErrorNames

@@ -17,8 +17,10 @@ public interface ISignalProtocolStore
     SessionRecord? LoadSession(string address);
     void StoreSession(string address, SessionRecord record);
 
+    void StorePreKey(uint id, SignalKeyPair pair);
     SignalKeyPair? LoadPreKey(uint id);
     /// <summary>A one-time prekey is used once: a session started with it removes it.</summary>
     void RemovePreKey(uint id);
+    void StoreSignedPreKey(uint id, SignalKeyPair pair);
     SignalKeyPair? LoadSignedPreKey(uint id);
 }

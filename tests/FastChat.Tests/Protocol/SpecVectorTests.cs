@@ -29,14 +29,34 @@ public class SpecVectorTests
     public void Frame_vectors_match_the_spec() => Check("frames.json", SpecVectors.Frames());
 
     [Fact]
+    public void Prekey_vectors_match_the_spec() => Check("prekeys.json", SpecVectors.Prekeys());
+
+    [Fact]
+    public void Prekey_page_shows_every_prekey_vector_and_its_signature_verifies()
+    {
+        PageShowsEveryFrame("12-prekeys.md", SpecVectors.Prekeys());
+        var hex = SpecVectors.Prekeys()["frames"]!["prekey_upload"]!["hex"]!.GetValue<string>();
+        Assert.True(FastChat.Protocol.Frames.PrekeyUploadBody.TryParse(Convert.FromHexString(hex)[4..], out var upload));
+        Assert.True(FastChat.Signal.Curve.SignalPublicKey.TryParse(upload.IdentityKey, out var identity));
+        Assert.True(FastChat.Signal.Curve.XEdDsa.Verify(identity, upload.SignedPrekey!.PublicKey, upload.SignedPrekey.Signature));
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
-        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(SpecPath("frames.json"))!, "..", "08-examples.md"));
-        var flat = page.Replace("\n", "").Replace("\r", "");
-        foreach (var (_, node) in SpecVectors.Frames()["frames"]!.AsObject())
-            Assert.Contains(node!["hex"]!.GetValue<string>(), flat);
+        var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());
         var handshake = SpecVectors.Handshake();
         foreach (var key in new[] { "message1_wire", "message2_wire", "message3_wire", "handshake_hash", "first_server_record_wire", "first_client_record_wire" })
             Assert.Contains(handshake[key]!.GetValue<string>(), flat);
+    }
+
+    /// <summary>Checks the spec page shows each frame's hex (wrapped lines joined); returns the joined page.</summary>
+    private static string PageShowsEveryFrame(string pageName, JsonObject vectors)
+    {
+        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(SpecPath("frames.json"))!, "..", pageName));
+        var flat = page.Replace("\n", "").Replace("\r", "");
+        foreach (var (_, node) in vectors["frames"]!.AsObject())
+            Assert.Contains(node!["hex"]!.GetValue<string>(), flat);
+        return flat;
     }
 }

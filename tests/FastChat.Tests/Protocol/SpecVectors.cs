@@ -134,4 +134,40 @@ public static class SpecVectors
         Add("disconnect", "DISCONNECT [18 idle_timeout, 'no traffic within the idle timeout']", ControlFrames.Encode(new DisconnectBody(ErrorCode.IdleTimeout, "no traffic within the idle timeout")));
         return new JsonObject { ["description"] = "Every FastChat v1 frame type, header included (type, flags, length big-endian, body).", ["frames"] = frames };
     }
+
+    /// <summary>
+    /// The prekey directory's frames (protocol-spec/12-prekeys.md) with fixed keys: the identity is
+    /// e2e.json's alice, and the signature is XEdDSA's deterministic one, so anyone can check it.
+    /// </summary>
+    public static JsonObject Prekeys()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, IControlBody body) =>
+            frames[name] = new JsonObject { ["explanation"] = explanation, ["hex"] = Hex(ControlFrames.Encode(body)) };
+        var identity = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var signedPair = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Repeat((byte)0x22, 32).ToArray());
+        var oneTimePair = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Repeat((byte)0x33, 32).ToArray());
+        var identityKey = identity.PublicKey.Serialized.ToArray();
+        var signed = new SignedPrekey(1, signedPair.PublicKey.Serialized.ToArray(), identity.Sign(signedPair.PublicKey.Serialized));
+        var oneTime = new OneTimePrekey(100, oneTimePair.PublicKey.Serialized.ToArray());
+
+        Add("prekey_upload", "PREKEY_UPLOAD [request 7, registration id 1234, identity key, signed prekey [1, key, signature], one-time prekeys [[100, key]]]",
+            new PrekeyUploadBody(7, 1234, identityKey, signed, [oneTime]));
+        Add("prekey_upload_top_up", "PREKEY_UPLOAD [request 8, registration id 1234, identity key, nil (keep the signed prekey), [[100, key]]]",
+            new PrekeyUploadBody(8, 1234, identityKey, null, [oneTime]));
+        Add("prekey_status", "PREKEY_STATUS [request 7, 0 stored, stock 1, low water 20, signed prekey 1, age 0 s, 'stored']",
+            new PrekeyStatusBody(7, PrekeyStatusCode.Stored, 1, 20, 1, 0, "stored"));
+        Add("prekey_status_notice", "PREKEY_STATUS [request 0 (a notice), 0, stock 19, low water 20, signed prekey 1, age 3600 s, 'one-time prekeys are running low']",
+            new PrekeyStatusBody(0, PrekeyStatusCode.Stored, 19, 20, 1, 3600, "one-time prekeys are running low"));
+        Add("prekey_fetch", "PREKEY_FETCH [request 9, 'alice']", new PrekeyFetchBody(9, "alice"));
+        Add("prekey_bundles", "PREKEY_BUNDLES [request 9, 0 found, 'alice', [[device 1, registration id 1234, identity key, signed prekey, one-time prekey 100]], retry after 0]",
+            new PrekeyBundlesBody(9, PrekeyFetchStatus.Found, "alice", [new DevicePrekeyBundle(1, 1234, identityKey, signed, oneTime)], 0));
+        Add("prekey_bundles_rate_limited", "PREKEY_BUNDLES [request 10, 3 rate_limited, 'alice', [], retry after 3000 ms]",
+            new PrekeyBundlesBody(10, PrekeyFetchStatus.RateLimited, "alice", [], 3000));
+        return new JsonObject
+        {
+            ["description"] = "The prekey directory's frames, header included. Keys: identity private key 0x01..0x20 (e2e.json's alice), signed prekey private key 0x22 x 32, one-time prekey private key 0x33 x 32; the signature is XEdDSA with the deterministic nonce of 11-end-to-end.md.",
+            ["frames"] = frames,
+        };
+    }
 }

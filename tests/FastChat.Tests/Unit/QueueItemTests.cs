@@ -16,6 +16,7 @@ public class QueueItemTests
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Frames.Add(frame.ToArray()); return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
+        public void Notify(byte[] frame) { }
         public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }
 

@@ -29,6 +29,10 @@ internal enum PeerFrameType : byte
     Replicate = 0x49,
     /// <summary>Replication: every REPLICATE record up to this sequence number is durable at the replica.</summary>
     ReplicateAck = 0x4A,
+    /// <summary>Prekeys: take the bundles of a user homed at the receiver (request id, user).</summary>
+    PrekeyRequest = 0x4B,
+    /// <summary>Prekeys: the answer (request id, then a PREKEY_BUNDLES body as clients get it).</summary>
+    PrekeyAnswer = 0x4C,
 }
 
 /// <summary>Why a home node refused a FORWARD (a <see cref="Routing.RouteResult"/> on the wire, plus the epoch cases).</summary>
@@ -123,6 +127,36 @@ internal static class PeerFrames
         first = BinaryPrimitives.ReadInt64BigEndian(body);
         second = BinaryPrimitives.ReadUInt64BigEndian(body[8..]);
         return true;
+    }
+
+    /// <summary>PREKEY_REQUEST: request id u64, then the user's name.</summary>
+    public static byte[] PrekeyRequest(ulong requestId, ReadOnlySpan<byte> user)
+    {
+        var frame = new byte[H + 8 + user.Length];
+        FrameHeader.Write(frame, (FrameType)PeerFrameType.PrekeyRequest, 8 + user.Length);
+        BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(H), requestId);
+        user.CopyTo(frame.AsSpan(H + 8));
+        return frame;
+    }
+
+    public static bool TryParsePrekeyRequest(ReadOnlySpan<byte> body, out ulong requestId, out string user)
+    {
+        requestId = 0;
+        user = "";
+        if (body.Length < 8 || !UserName.IsValid(body[8..])) return false;
+        requestId = BinaryPrimitives.ReadUInt64BigEndian(body);
+        user = System.Text.Encoding.ASCII.GetString(body[8..]);
+        return true;
+    }
+
+    /// <summary>PREKEY_ANSWER: the PREKEY_BUNDLES body, its request id being the peer request's.</summary>
+    public static byte[] PrekeyAnswer(PrekeyBundlesBody answer)
+    {
+        var body = ControlFrames.EncodeBody(answer.Write);
+        var frame = new byte[H + body.Length];
+        FrameHeader.Write(frame, (FrameType)PeerFrameType.PrekeyAnswer, body.Length);
+        body.CopyTo(frame.AsSpan(H));
+        return frame;
     }
 
     public static void WriteAck(Span<byte> destination, ulong upTo)

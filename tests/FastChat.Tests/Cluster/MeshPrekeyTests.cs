@@ -1,0 +1,66 @@
+using System.Text;
+using FastChat.Client.Encryption;
+using FastChat.Protocol.Frames;
+using FastChat.Signal.Sessions;
+using FastChat.Tests.Infrastructure;
+
+namespace FastChat.Tests.Cluster;
+
+/// <summary>The prekey directory across the mesh: bundles live at the owner's home and are replicated like queues.</summary>
+public class MeshPrekeyTests
+{
+    [Fact]
+    public async Task Bundles_are_fetched_from_another_home_and_no_one_time_prekey_is_handed_out_twice_across_a_failover()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => ["--FastChat:Cluster:ReplicationFactor=2", "--FastChat:Cluster:LeaseTtlSeconds=5"]);
+        await Eventually.TrueAsync(() => cluster.Nodes.All(n => n.Output.Any(l => l.Contains("Reported in sync", StringComparison.Ordinal))), TimeSpan.FromSeconds(30));
+        var entry = cluster.Nodes[0];
+
+        // bob is homed on the entry node, alice on another one (the one killed below).
+        var users = new List<TestClient>();
+        try
+        {
+            for (int i = 0; i < 64 && !(users.Any(u => u.Client.Server.Port == entry.Port) && users.Any(u => u.Client.Server.Port != entry.Port)); i++)
+                users.Add(await TestClient.ConnectAsync(entry.Port, $"pk{i}"));
+            var bob = users.First(u => u.Client.Server.Port == entry.Port);
+            var alice = users.First(u => u.Client.Server.Port != entry.Port);
+            var aliceHome = cluster.Nodes.Single(n => n.Port == alice.Client.Server.Port);
+
+            var aliceKeys = new SignalDevice();
+            Assert.Equal(PrekeyStatusCode.Stored, (await aliceKeys.PublishAsync(alice.Client, oneTime: 10)).Status);
+            var handedOut = new List<uint>();
+            var first = await bob.Client.FetchPrekeysAsync(alice.Client.UserName);
+            Assert.Equal(PrekeyFetchStatus.Found, first.Status);
+            handedOut.Add(first.Bundles[0].OneTimePrekey!.Id);
+            for (int i = 0; i < 3; i++) handedOut.Add((await bob.Client.FetchPrekeysAsync(alice.Client.UserName)).Bundles[0].OneTimePrekey!.Id);
+
+            // The bundle from the other node starts a session: bob's message decrypts on alice's device.
+            var bobKeys = new SignalDevice();
+            new SessionBuilder(bobKeys.Store, alice.Client.UserName).Process(PrekeyMaterial.ToSignal(first.Bundles[0]));
+            await bob.Client.SendAsync(alice.Client.UserName, new SessionCipher(bobKeys.Store, alice.Client.UserName).Encrypt("via the mesh"u8).Body);
+            var received = await alice.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10));
+            Assert.Equal("via the mesh", Encoding.UTF8.GetString(new SessionCipher(aliceKeys.Store, bob.Client.UserName).DecryptPreKeyMessage(received[0].Payload)));
+
+            // alice's home dies; her replica takes over with the hand-outs it was told of before each answer.
+            users.Remove(alice);
+            await alice.DisposeAsync();
+            await aliceHome.KillAsync();
+            var statuses = new List<PrekeyFetchStatus>();
+            await Eventually.TrueAsync(() =>
+            {
+                var next = bob.Client.FetchPrekeysAsync(alice.Client.UserName).GetAwaiter().GetResult();
+                statuses.Add(next.Status);
+                if (next.Status != PrekeyFetchStatus.Found) return false;
+                handedOut.Add(next.Bundles[0].OneTimePrekey!.Id);
+                return true;
+            }, TimeSpan.FromSeconds(60), () => $"no bundle after the failover: {string.Join(",", statuses.Distinct())}");
+            Assert.DoesNotContain(PrekeyFetchStatus.UnknownUser, statuses);
+            Assert.Equal([1u, 2, 3, 4, 5], handedOut);
+        }
+        finally
+        {
+            foreach (var user in users) await user.DisposeAsync();
+        }
+    }
+}
