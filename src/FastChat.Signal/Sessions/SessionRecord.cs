@@ -14,6 +14,19 @@ public sealed class SessionRecord
 
     public bool HasCurrentSession => Current is not null;
 
+    /// <summary>The record as bytes to keep at rest (it holds private keys).</summary>
+    public byte[] Serialize() => SessionRecordStorage.Serialize(this);
+
+    /// <summary>A record from <see cref="Serialize"/>'s bytes; <see cref="SignalProtocolException"/> when they are not one.</summary>
+    public static SessionRecord Deserialize(ReadOnlySpan<byte> bytes) => SessionRecordStorage.Deserialize(bytes);
+
+    internal static SessionRecord Restore(SessionState? current, IEnumerable<SessionState> previous)
+    {
+        var record = new SessionRecord { Current = current };
+        record.Previous.AddRange(previous.Take(MaxPreviousSessions));
+        return record;
+    }
+
     internal void Promote(SessionState state)
     {
         if (Current is not null) Previous.Insert(0, Current);
