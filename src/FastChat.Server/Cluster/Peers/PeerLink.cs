@@ -8,14 +8,19 @@ namespace FastChat.Server.Cluster.Peers;
 /// session: a home node drops repeats of its current incarnation's tokens, and the recipient's
 /// SDK drops any other repeat by message id), and the bookkeeping of FORWARDs received from it.
 /// Bounded: past <see cref="_capacity"/> frames new forwards are refused, never buffered.
+/// Answers about one session's frames (acks, refusals, resyncs, pongs) are scoped to that session:
+/// a later session, perhaps with a restarted peer whose tokens start again at 1, never reads them.
 /// All state under <see cref="Gate"/>.
 /// </summary>
 internal sealed class PeerLink(string remoteId, int capacity)
 {
     internal readonly record struct Outstanding(byte[] Frame, IRouteCompletion? Completion, ulong ClientToken);
 
+    /// <summary>A frame to write; <see cref="Only"/> set: written on that session or not at all.</summary>
+    private readonly record struct Queued(byte[] Frame, PeerSession? Only);
+
     private readonly int _capacity = capacity;
-    private readonly Queue<byte[]> _outbox = new();
+    private readonly Queue<Queued> _outbox = new();
     private readonly SortedDictionary<ulong, Outstanding> _unanswered = new();
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private ulong _nextToken;
@@ -52,7 +57,7 @@ internal sealed class PeerLink(string remoteId, int capacity)
             var frame = new byte[PeerFrames.ForwardLength(request.Recipient.Length, request.From.Length, request.Payload.Length)];
             PeerFrames.WriteForward(frame, epoch, token, request.Kind, request.MessageId, request.Recipient, request.From, request.Payload);
             _unanswered.Add(token, new Outstanding(frame, completion, clientToken));
-            _outbox.Enqueue(frame);
+            _outbox.Enqueue(new Queued(frame, null));
         }
         _signal.Release();
         return RouteResult.Pending;
@@ -63,24 +68,25 @@ internal sealed class PeerLink(string remoteId, int capacity)
     /// until it reads <paramref name="resync"/>: takes back that token and every later unanswered
     /// one (in order, also from the outbox) and queues the resync. Until <see cref="EndHandBack"/>,
     /// new forwards get Retry, so none can overtake the taken-back entries on their way to the parking.
-    /// Empty when the token was taken back already.
+    /// Empty when the token was taken back already, or the refusal came on a session that is gone
+    /// (the next one resends the unanswered forwards, and the peer judges them afresh).
     /// </summary>
-    public List<Outstanding> TakeBackFrom(ulong token, byte[] resync)
+    public List<Outstanding> TakeBackFrom(PeerSession session, ulong token, byte[] resync)
     {
         var taken = new List<Outstanding>();
         lock (Gate)
         {
-            if (!_unanswered.ContainsKey(token)) return taken;
+            if (_session != session || !_unanswered.ContainsKey(token)) return taken;
             var later = _unanswered.Keys.Where(key => key >= token).ToArray();
             foreach (var key in later)
             {
                 taken.Add(_unanswered[key]);
                 _unanswered.Remove(key);
             }
-            var keep = _outbox.Where(f => !(f[0] == (byte)PeerFrameType.Forward && PeerFrames.TokenOf(f) >= token)).ToArray();
+            var keep = _outbox.Where(q => !(q.Frame[0] == (byte)PeerFrameType.Forward && PeerFrames.TokenOf(q.Frame) >= token)).ToArray();
             _outbox.Clear();
-            foreach (var frame in keep) _outbox.Enqueue(frame);
-            _outbox.Enqueue(resync);
+            foreach (var queued in keep) _outbox.Enqueue(queued);
+            _outbox.Enqueue(new Queued(resync, session));
             _handingBack = true;
         }
         _signal.Release();
@@ -92,10 +98,25 @@ internal sealed class PeerLink(string remoteId, int capacity)
         lock (Gate) _handingBack = false;
     }
 
-    /// <summary>Queues a control frame (acks, refusals, hello): sent on the current session only.</summary>
+    /// <summary>Queues a frame for the current session, or the next one if none is up (hand-off, replication and prekey frames carry their own ids).</summary>
     public void Send(byte[] frame)
     {
-        lock (Gate) _outbox.Enqueue(frame);
+        lock (Gate) _outbox.Enqueue(new Queued(frame, null));
+        _signal.Release();
+    }
+
+    /// <summary>
+    /// Queues an answer to what <paramref name="session"/> carried (an ack, a refusal, a pong): dropped
+    /// if that session is gone. On a new session the peer resends what is unanswered and hears again
+    /// about it; an old answer would name tokens that mean other forwards to a restarted peer.
+    /// </summary>
+    public void SendOn(PeerSession session, byte[] frame)
+    {
+        lock (Gate)
+        {
+            if (_session != session) return;
+            _outbox.Enqueue(new Queued(frame, session));
+        }
         _signal.Release();
     }
 
@@ -132,11 +153,12 @@ internal sealed class PeerLink(string remoteId, int capacity)
         lock (Gate)
         {
             _session = session;
-            var rest = _outbox.Where(f => f[0] != (byte)PeerFrameType.Forward).ToArray(); // forwards: from the unanswered set
+            // Forwards come from the unanswered set; answers scoped to an earlier session are dropped.
+            var rest = _outbox.Where(q => q.Frame[0] != (byte)PeerFrameType.Forward && q.Only is null).ToArray();
             _outbox.Clear();
-            _outbox.Enqueue(hello);
-            foreach (var entry in _unanswered.Values) _outbox.Enqueue(entry.Frame);
-            foreach (var frame in rest) _outbox.Enqueue(frame);
+            _outbox.Enqueue(new Queued(hello, session));
+            foreach (var entry in _unanswered.Values) _outbox.Enqueue(new Queued(entry.Frame, null));
+            foreach (var queued in rest) _outbox.Enqueue(queued);
         }
         Metrics.Connected();
         _signal.Release();
@@ -176,7 +198,8 @@ internal sealed class PeerLink(string remoteId, int capacity)
             lock (Gate)
             {
                 if (_session != session) throw new OperationCanceledException("session replaced");
-                while (_outbox.TryDequeue(out var frame)) batch.Add(frame);
+                while (_outbox.TryDequeue(out var queued))
+                    if (queued.Only is null || queued.Only == session) batch.Add(queued.Frame);
             }
             if (batch.Count > 0) return;
             await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -209,7 +209,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
                 return true;
             case (byte)PeerFrameType.Refused:
                 if (!PeerFrames.TryParseRefused(frame.Body, out ulong token, out var reason, out long epoch)) return false;
-                if (reason == PeerRefusal.StaleEpoch) HoldBack(session.Link, token, epoch);
+                if (reason == PeerRefusal.StaleEpoch) HoldBack(session, token, epoch);
                 else session.Link.OnRefused(token, InboundState.ToResult(reason));
                 return true;
             case (byte)PeerFrameType.Resync:
@@ -219,7 +219,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
                 if (!MessageFrames.TryParseU64(frame.Body, out ulong ping)) return false;
                 var pong = new byte[MessageFrames.U64FrameLength];
                 MessageFrames.WriteU64(pong, FrameType.Pong, ping);
-                session.Link.Send(pong);
+                session.Link.SendOn(session, pong);
                 return true;
             case (byte)FrameType.Pong:
                 if (!MessageFrames.TryParseU64(frame.Body, out ulong sent)) return false;
@@ -238,10 +238,11 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
     /// RESYNC, so this takes back that entry and every later one and parks them, in order, to be
     /// routed again when the views agree — nothing is lost or overtaken.
     /// </summary>
-    private void HoldBack(PeerLink link, ulong token, long theirEpoch)
+    private void HoldBack(PeerSession session, ulong token, long theirEpoch)
     {
+        var link = session.Link;
         _parked.BeginHandBack();
-        var taken = link.TakeBackFrom(token, PeerFrames.U64Pair(PeerFrameType.Resync, _state.View.Epoch, token));
+        var taken = link.TakeBackFrom(session, token, PeerFrames.U64Pair(PeerFrameType.Resync, _state.View.Epoch, token));
         if (taken.Count == 0)
         {
             _parked.EndHandBack();
@@ -325,7 +326,7 @@ internal sealed class PeerMesh : BackgroundService, IPeerFrameHandler, IHostedLi
     {
         var frame = new byte[PeerFrames.RefusedLength];
         PeerFrames.WriteRefused(frame, token, reason, _state.View.Epoch);
-        session.Link.Send(frame); // before the cumulative ack can pass over the token
+        session.Link.SendOn(session, frame); // before the cumulative ack can pass over the token
         acks.Routing(token);
         acks.Routed(token, accepted: false);
     }

@@ -93,7 +93,7 @@ internal sealed class PeerSession : IAckSink
             if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceive)) > DeadAfter) return;
             var ping = new byte[MessageFrames.U64FrameLength];
             MessageFrames.WriteU64(ping, FrameType.Ping, (ulong)Stopwatch.GetTimestamp());
-            Link.Send(ping);
+            Link.SendOn(this, ping);
         }
     }
 
@@ -170,7 +170,7 @@ internal sealed class PeerSession : IAckSink
     {
         var frame = new byte[PeerFrames.AckLength];
         PeerFrames.WriteAck(frame, upTo);
-        Link.Send(frame);
+        Link.SendOn(this, frame);
     }
 
     void IAckSink.CommitPassed() { }
