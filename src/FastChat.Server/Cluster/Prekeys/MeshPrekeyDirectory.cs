@@ -24,7 +24,7 @@ internal sealed class MeshPrekeyDirectory(ClusterState state, PeerMesh mesh, Pre
         if (view.IsSelf(home)) return await local.FetchAsync(target, cancellationToken).ConfigureAwait(false);
         if (view.Live(home) is null || mesh.Link(home) is not { Session: not null } link) return PrekeyFetchResult.Unavailable;
 
-        var (id, answer) = replies.Expect();
+        var (id, answer) = replies.Expect(target);
         try
         {
             link.Send(PeerFrames.PrekeyRequest(id, user));

@@ -17,12 +17,13 @@ internal sealed class PrekeyAnswerer(LocalPrekeyDirectory local, ILogger<PrekeyA
     public bool OnFrame(PeerSession session, in Frame frame)
     {
         if (!PeerFrames.TryParsePrekeyRequest(frame.Body, out ulong requestId, out string user)) return false;
-        _ = AnswerAsync(session.Link, requestId, user); // the take waits for a commit: not on the read loop
+        _ = AnswerAsync(session, requestId, user); // the take waits for a commit: not on the read loop
         return true;
     }
 
-    private async Task AnswerAsync(PeerLink link, ulong requestId, string user)
+    private async Task AnswerAsync(PeerSession session, ulong requestId, string user)
     {
+        var link = session.Link;
         PrekeyFetchResult result;
         try { result = await local.FetchAsync(user, CancellationToken.None).ConfigureAwait(false); }
         catch (Exception ex)
@@ -30,6 +31,6 @@ internal sealed class PrekeyAnswerer(LocalPrekeyDirectory local, ILogger<PrekeyA
             logger.LogError(ex, "Taking the prekey bundles of {User} for {Peer} failed.", user, link.RemoteId);
             result = PrekeyFetchResult.Unavailable;
         }
-        link.Send(PeerFrames.PrekeyAnswer(new PrekeyBundlesBody(requestId, result.Status, user, result.Bundles, 0)));
+        link.SendOn(session, PeerFrames.PrekeyAnswer(new PrekeyBundlesBody(requestId, result.Status, user, result.Bundles, 0)));
     }
 }
