@@ -2,7 +2,7 @@ using FastChat.Protocol.Frames;
 
 namespace FastChat.Client;
 
-/// <summary>The prekey directory (protocol-spec/12-prekeys.md): publish this device's prekeys, fetch a contact's bundles.</summary>
+/// <summary>The prekey directory and device lists (protocol-spec/12-prekeys.md, 13-devices.md): publish this device's prekeys and the account's devices, fetch a contact's bundles.</summary>
 public sealed partial class FastChatClient
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
@@ -23,6 +23,10 @@ public sealed partial class FastChatClient
     /// <summary>One bundle per device of <paramref name="user"/>; each one-time prekey in them is handed out to nobody else.</summary>
     public async Task<PrekeyBundlesBody> FetchPrekeysAsync(string user, CancellationToken ct = default) =>
         (PrekeyBundlesBody)await RequestAsync(id => new PrekeyFetchBody(id, user), ct).ConfigureAwait(false);
+
+    /// <summary>Publishes this account's signed device list (the primary only); the answer says whether it was stored.</summary>
+    public async Task<DeviceListStatusBody> PublishDeviceListAsync(SignedDeviceList list, CancellationToken ct = default) =>
+        (DeviceListStatusBody)await RequestAsync(id => new DeviceListPublishBody(id, list), ct).ConfigureAwait(false);
 
     private async Task<object> RequestAsync(Func<ulong, IControlBody> build, CancellationToken ct)
     {

@@ -41,6 +41,17 @@ public sealed partial class FastChatClient : IAsyncDisposable
     public event Action<WelcomeBody>? Connected;
 
     public string UserName => _options.UserName;
+
+    /// <summary>This device's Noise static public key: what the server knows it by, and what a device list names.</summary>
+    public byte[] DeviceKey
+    {
+        get
+        {
+            var key = new byte[32];
+            Protocol.Crypto.Sodium.X25519PublicKey(_options.StaticPrivateKey, key);
+            return key;
+        }
+    }
     public bool IsConnected { get { lock (_lock) return _ready; } }
     public byte[]? ServerPublicKey { get; private set; }
     public ServerHello? ServerHello { get; private set; }
@@ -259,6 +270,9 @@ public sealed partial class FastChatClient : IAsyncDisposable
                     break;
                 case FrameType.PrekeyBundles when PrekeyBundlesBody.TryParse(frame.Body, out var bundles):
                     _requests.Complete(bundles.RequestId, bundles);
+                    break;
+                case FrameType.DeviceListStatus when DeviceListStatusBody.TryParse(frame.Body, out var listStatus):
+                    _requests.Complete(listStatus.RequestId, listStatus);
                     break;
                 case FrameType.Redirect when RedirectBody.TryParse(frame.Body, out var redirect):
                     _endpoints.Offer(redirect);

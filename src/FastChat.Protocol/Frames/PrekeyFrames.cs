@@ -153,23 +153,28 @@ public enum PrekeyFetchStatus
     Unavailable = 4,
 }
 
-/// <summary>PREKEY_BUNDLES: the answer to a PREKEY_FETCH.</summary>
+/// <summary>
+/// PREKEY_BUNDLES: the answer to a PREKEY_FETCH. The sixth field (optional: absent or nil when
+/// the user has published none) is the user's signed device list, against which a client checks
+/// that every bundle belongs to a device the account key vouches for.
+/// </summary>
 public sealed record PrekeyBundlesBody(ulong RequestId, PrekeyFetchStatus Status, string User, IReadOnlyList<DevicePrekeyBundle> Bundles,
-    long RetryAfterMs) : IControlBody
+    long RetryAfterMs, SignedDeviceList? DeviceList = null) : IControlBody
 {
     public FrameType Type => FrameType.PrekeyBundles;
 
     public void Write(ref MessagePackWriter w)
     {
-        w.WriteArrayHeader(5);
+        w.WriteArrayHeader(6);
         w.Write(RequestId); w.Write((int)Status); w.Write(User);
         w.WriteArrayHeader(Bundles.Count);
         foreach (var bundle in Bundles) bundle.Write(ref w);
         w.Write(RetryAfterMs);
+        if (DeviceList is null) w.WriteNil(); else DeviceList.Write(ref w);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out PrekeyBundlesBody value) =>
-        ControlFrames.TryParse(body, 5, out value, (ref MessagePackReader r) =>
+        ControlFrames.TryParse(body, 5, 6, out value, (ref MessagePackReader r, int fields) =>
         {
             ulong requestId = r.ReadUInt64();
             var status = (PrekeyFetchStatus)r.ReadInt32();
@@ -178,7 +183,9 @@ public sealed record PrekeyBundlesBody(ulong RequestId, PrekeyFetchStatus Status
             if (count > ProtocolLimits.MaxDevicesPerUser) throw new MessagePackSerializationException("too many bundles");
             var bundles = new DevicePrekeyBundle[count];
             for (int i = 0; i < count; i++) bundles[i] = DevicePrekeyBundle.Read(ref r);
-            return new PrekeyBundlesBody(requestId, status, user, bundles, r.ReadInt64());
+            long retryAfter = r.ReadInt64();
+            var list = fields < 6 || r.TryReadNil() ? null : SignedDeviceList.Read(ref r);
+            return new PrekeyBundlesBody(requestId, status, user, bundles, retryAfter, list);
         });
 }
 

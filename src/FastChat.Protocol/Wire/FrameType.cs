@@ -23,6 +23,8 @@ public enum FrameType : byte
     PrekeyStatus = 0x21,
     PrekeyFetch = 0x22,
     PrekeyBundles = 0x23,
+    DeviceListPublish = 0x24,
+    DeviceListStatus = 0x25,
 }
 
 public static class FrameTypes

@@ -24,7 +24,7 @@ internal sealed partial class ClientConnection
                 return false;
             case FrameType.Register when _state == ConnectionState.Registering:
                 return QueueRegister(frame.Body);
-            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
+            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch or FrameType.DeviceListPublish
                 when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, "register first");
                 return false;
@@ -38,6 +38,8 @@ internal sealed partial class ClientConnection
                 return QueuePrekeyUpload(frame.Body);
             case FrameType.PrekeyFetch:
                 return QueuePrekeyFetch(frame.Body);
+            case FrameType.DeviceListPublish:
+                return QueueDeviceListPublish(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
                 // A known type in the wrong state (REGISTER after login, a server-only type) is the

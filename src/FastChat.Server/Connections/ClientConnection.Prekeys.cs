@@ -55,7 +55,7 @@ internal sealed partial class ClientConnection
             if (result.Status == Protocol.Frames.PrekeyFetchStatus.Unavailable) retryAfterMs = 1000;
         }
         _server.Metrics.PrekeyFetch(result.Status);
-        TryWrite(ControlFrames.Encode(new PrekeyBundlesBody(fetch.RequestId, result.Status, fetch.User, result.Bundles, retryAfterMs)));
+        TryWrite(ControlFrames.Encode(new PrekeyBundlesBody(fetch.RequestId, result.Status, fetch.User, result.Bundles, retryAfterMs, result.DeviceList)));
     }
 
     /// <summary>After WELCOME: tell a device whose stock is low or whose signed prekey is old.</summary>

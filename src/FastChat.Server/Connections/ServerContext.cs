@@ -26,6 +26,7 @@ internal sealed class ServerContext(
     Prekeys.PrekeyStore prekeys,
     Prekeys.IPrekeyDirectory prekeyDirectory,
     Prekeys.PrekeyRateLimits prekeyLimits,
+    DeviceLists.DeviceListStore deviceLists,
     ILoggerFactory loggerFactory)
 {
     public ConnectionOptions Options { get; } = options;
@@ -45,6 +46,7 @@ internal sealed class ServerContext(
     public Prekeys.PrekeyStore Prekeys { get; } = prekeys;
     public Prekeys.IPrekeyDirectory PrekeyDirectory { get; } = prekeyDirectory;
     public Prekeys.PrekeyRateLimits PrekeyLimits { get; } = prekeyLimits;
+    public DeviceLists.DeviceListStore DeviceLists { get; } = deviceLists;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

@@ -75,6 +75,8 @@ public sealed class FastChatOptions
     /// <summary>Prekey uploads per device: burst and refill per minute.</summary>
     public int PrekeyUploadBurst { get; set; } = 10;
     public int PrekeyUploadsPerMinute { get; set; } = 2;
+    /// <summary>Devices an account's signed list may name: the primary and its linked companions.</summary>
+    public int MaxDevicesPerAccount { get; set; } = 5;
 
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public int CommitIntervalMicroseconds { get; set; } = 1000;
@@ -123,6 +125,8 @@ public sealed class FastChatOptions
         UploadsPerMinute = PrekeyUploadsPerMinute,
     };
 
+    internal DeviceLists.DeviceOptions Devices => new() { MaxDevices = MaxDevicesPerAccount };
+
     internal StorageOptions Storage => new()
     {
         Directory = Path.Combine(DataDirectory, "store"),
@@ -163,6 +167,8 @@ public sealed class FastChatOptions
         if (PrekeyHandoutsPerHour < 0 || PrekeyHandoutsPerHour > ushort.MaxValue) throw new ArgumentException("FastChat:PrekeyHandoutsPerHour must be 0-65535.");
         if (PrekeyFetchBurst < 1 || PrekeyFetchesPerMinute < 1 || PrekeyUploadBurst < 1 || PrekeyUploadsPerMinute < 1)
             throw new ArgumentException("FastChat:PrekeyFetchBurst, PrekeyFetchesPerMinute, PrekeyUploadBurst and PrekeyUploadsPerMinute must be positive.");
+        if (MaxDevicesPerAccount < 1 || MaxDevicesPerAccount > ProtocolLimits.MaxDevicesPerUser)
+            throw new ArgumentException($"FastChat:MaxDevicesPerAccount must be 1-{ProtocolLimits.MaxDevicesPerUser}.");
         Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -55,6 +55,8 @@ public static class FastChatHost
         services.AddSingleton<UserQueues>();
         services.AddSingleton<LocalMessageRouter>();
         services.AddSingleton(options.Prekeys);
+        services.AddSingleton(options.Devices);
+        services.AddSingleton<DeviceLists.DeviceListStore>();
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();
         services.AddSingleton<Prekeys.LocalPrekeyDirectory>();

@@ -2,8 +2,8 @@ using FastChat.Protocol.Frames;
 
 namespace FastChat.Server.Prekeys;
 
-/// <summary>The answer to a bundle fetch: a status and, when found, one bundle per device.</summary>
-internal sealed record PrekeyFetchResult(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles)
+/// <summary>The answer to a bundle fetch: a status and, when found, one bundle per device, with the signed device list if published.</summary>
+internal sealed record PrekeyFetchResult(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles, SignedDeviceList? DeviceList = null)
 {
     public static readonly PrekeyFetchResult Unavailable = new(PrekeyFetchStatus.Unavailable, []);
 }

@@ -14,6 +14,6 @@ internal sealed class LocalPrekeyDirectory(PrekeyStore store, LocalDirectory con
         var take = await store.TakeBundlesAsync(target).ConfigureAwait(false);
         if (take.LowStockNotices.Count > 0 && connected.Find(System.Text.Encoding.ASCII.GetBytes(target)) is { } owner)
             foreach (var notice in take.LowStockNotices) owner.Notify(ControlFrames.Encode(notice));
-        return new PrekeyFetchResult(take.Status, take.Bundles);
+        return new PrekeyFetchResult(take.Status, take.Bundles, take.DeviceList);
     }
 }

@@ -6,8 +6,9 @@ using FastChat.Signal.Curve;
 
 namespace FastChat.Server.Prekeys;
 
-/// <summary>What a bundle fetch took from the store, and whom to tell their stock ran low.</summary>
-internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles, IReadOnlyList<PrekeyStatusBody> LowStockNotices);
+/// <summary>What a bundle fetch took from the store (with the device list that names the devices), and whom to tell their stock ran low.</summary>
+internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles, IReadOnlyList<PrekeyStatusBody> LowStockNotices,
+    SignedDeviceList? DeviceList = null);
 
 /// <summary>
 /// The prekey directory's durable state, at the user's home (records from <see cref="DevicePrekeys"/>).
@@ -15,12 +16,11 @@ internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<Device
 /// first, and is answered only once a commit (and the in-sync replicas) hold it: a one-time prekey
 /// handed out is gone for good before anyone sees it, so no crash or failover hands it out twice.
 /// </summary>
-internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, PrekeyOptions options,
-    TimeProvider time)
+internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, DeviceLists.DeviceListStore deviceLists,
+    PrekeyOptions options, TimeProvider time)
 {
-    /// <summary>Until accounts have several devices (the device list), each has one: the primary.</summary>
-    public const byte PrimaryDevice = 1;
-    private static readonly byte[] Devices = [PrimaryDevice];
+    /// <summary>Until companions can sign in (linking), the device on a connection is the primary.</summary>
+    public const byte PrimaryDevice = DeviceList.PrimaryDevice;
     private static readonly long HandoutWindowMs = (long)TimeSpan.FromHours(1).TotalMilliseconds;
 
     private readonly object[] _locks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
@@ -46,7 +46,8 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
     }
 
     /// <summary>
-    /// One bundle per device of <paramref name="user"/>, each with a one-time prekey while the
+    /// One bundle per device of <paramref name="user"/> (the devices its signed list names, or the
+    /// primary before it publishes one), each with a one-time prekey while the
     /// device has some and its hourly hand-out budget lasts; returns once the hand-outs are durable.
     /// </summary>
     public async Task<PrekeyTake> TakeBundlesAsync(string user)
@@ -55,11 +56,13 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
         var bundles = new List<DevicePrekeyBundle>();
         var notices = new List<PrekeyStatusBody>();
         bool wrote = false;
+        SignedDeviceList? deviceList;
         lock (LockOf(user))
         {
             if (!gate.MayWrite(name)) return new PrekeyTake(PrekeyFetchStatus.Unavailable, [], []);
             if (!accounts.Exists(name)) return new PrekeyTake(PrekeyFetchStatus.UnknownUser, [], []);
-            foreach (byte device in Devices)
+            deviceList = deviceLists.Read(name);
+            foreach (byte device in deviceLists.DeviceIds(deviceList))
             {
                 if (Read(name, device) is not { } record) continue;
                 var oneTime = TakeOneTime(record);
@@ -72,9 +75,9 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
                 bundles.Add(new DevicePrekeyBundle(device, record.RegistrationId, record.IdentityKey, record.SignedPrekey, oneTime));
             }
         }
-        if (bundles.Count == 0) return new PrekeyTake(PrekeyFetchStatus.NoPrekeys, [], []);
+        if (bundles.Count == 0) return new PrekeyTake(PrekeyFetchStatus.NoPrekeys, [], [], deviceList);
         if (wrote) await commit.WaitForCommitAsync().ConfigureAwait(false);
-        return new PrekeyTake(PrekeyFetchStatus.Found, bundles, notices);
+        return new PrekeyTake(PrekeyFetchStatus.Found, bundles, notices, deviceList);
     }
 
     /// <summary>At login: a notice when the device's stock is low or its signed prekey is due for rotation; null otherwise.</summary>

@@ -17,11 +17,15 @@ internal static class StoreKeys
     private const byte Rejected = (byte)'R';
     private const byte SharedEntry = (byte)'S';
     private const byte DevicePrekeys = (byte)'P';
+    private const byte DeviceListRecord = (byte)'D';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
     public static int HighWaterKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, HighWater, user);
     public static int RejectedKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Rejected, user);
+
+    /// <summary>A user's signed device list: <c>D|user</c>.</summary>
+    public static int DeviceListKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, DeviceListRecord, user);
 
     /// <summary>An entry stored once for many queues (group fan-out): <c>S|id</c>, id up to 40 bytes chosen by its writer.</summary>
     public static int SharedKey(Span<byte> key, ReadOnlySpan<byte> id) => Prefixed(key, SharedEntry, id);
@@ -48,7 +52,7 @@ internal static class StoreKeys
     {
         user = key.Length == 0 ? default : key[0] switch
         {
-            Account or QueueMeta or HighWater or Rejected => key[1..],
+            Account or QueueMeta or HighWater or Rejected or DeviceListRecord => key[1..],
             QueueItem when key.Length > 9 => key[9..],
             DevicePrekeys when key.Length > 2 => key[2..],
             _ => default,

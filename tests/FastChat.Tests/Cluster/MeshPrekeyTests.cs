@@ -10,7 +10,7 @@ namespace FastChat.Tests.Cluster;
 public class MeshPrekeyTests
 {
     [Fact]
-    public async Task Bundles_are_fetched_from_another_home_and_no_one_time_prekey_is_handed_out_twice_across_a_failover()
+    public async Task Bundles_and_the_device_list_are_fetched_from_another_home_and_no_one_time_prekey_is_handed_out_twice_across_a_failover()
     {
         await using var etcd = await EtcdServer.StartAsync();
         await using var cluster = await TestCluster.StartMeshAsync(etcd, 3, _ => ["--FastChat:Cluster:ReplicationFactor=2", "--FastChat:Cluster:LeaseTtlSeconds=5"]);
@@ -29,9 +29,13 @@ public class MeshPrekeyTests
 
             var aliceKeys = new SignalDevice();
             Assert.Equal(PrekeyStatusCode.Stored, (await aliceKeys.PublishAsync(alice.Client, oneTime: 10)).Status);
+            var devices = new DeviceList(alice.Client.UserName, 1, 1_700_000_000_000,
+                [new DeviceEntry(1, alice.Client.DeviceKey, aliceKeys.IdentityKey), new DeviceEntry(2, TestClient.NewKey(), new SignalDevice().IdentityKey)]);
+            Assert.Equal(DeviceListStatusCode.Stored, (await alice.Client.PublishDeviceListAsync(DeviceLists.Sign(devices, aliceKeys.Store.IdentityKeyPair))).Status);
             var handedOut = new List<uint>();
             var first = await bob.Client.FetchPrekeysAsync(alice.Client.UserName);
             Assert.Equal(PrekeyFetchStatus.Found, first.Status);
+            Assert.Single(DeviceLists.CheckBundles(first, aliceKeys.IdentityKey));
             handedOut.Add(first.Bundles[0].OneTimePrekey!.Id);
             for (int i = 0; i < 3; i++) handedOut.Add((await bob.Client.FetchPrekeysAsync(alice.Client.UserName)).Bundles[0].OneTimePrekey!.Id);
 
@@ -54,6 +58,8 @@ public class MeshPrekeyTests
                 if (next.Status == PrekeyFetchStatus.Found)
                 {
                     handedOut.Add(next.Bundles[0].OneTimePrekey!.Id);
+                    Assert.Single(DeviceLists.CheckBundles(next, aliceKeys.IdentityKey)); // the list was replicated with the prekeys
+                    Assert.Equal(2, next.DeviceList!.List.Devices.Count);
                     break;
                 }
                 Assert.True(next.Status == PrekeyFetchStatus.Unavailable && next.RetryAfterMs > 0, $"unexpected answer during the failover: {next.Status}");

@@ -42,6 +42,21 @@ public class SpecVectorTests
     }
 
     [Fact]
+    public void Device_list_vectors_match_the_spec() => Check("devices.json", SpecVectors.Devices());
+
+    [Fact]
+    public void Device_page_shows_every_vector_and_the_signature_verifies_over_the_statement()
+    {
+        var vectors = SpecVectors.Devices();
+        var flat = PageShowsEveryFrame("13-devices.md", vectors);
+        Assert.Contains(vectors["statement"]!.GetValue<string>(), flat);
+        var statement = Convert.FromHexString(vectors["statement"]!.GetValue<string>());
+        Assert.True(FastChat.Protocol.Frames.DeviceList.TryDecode(statement, out var list));
+        Assert.True(FastChat.Signal.Curve.SignalPublicKey.TryParse(list.Primary.IdentityKey, out var accountKey));
+        Assert.True(FastChat.Signal.Curve.XEdDsa.Verify(accountKey, statement, Convert.FromHexString(vectors["signature"]!.GetValue<string>())));
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
         var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());

@@ -139,12 +139,17 @@ public static class SpecVectors
     /// The prekey directory's frames (protocol-spec/12-prekeys.md) with fixed keys: the identity is
     /// e2e.json's alice, and the signature is XEdDSA's deterministic one, so anyone can check it.
     /// </summary>
+    /// <summary>e2e.json's alice: identity private key 0x01..0x20.</summary>
+    private static FastChat.Signal.Curve.SignalKeyPair AliceIdentity() => new(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    private static void AddControlFrame(JsonObject frames, string name, string explanation, IControlBody body) =>
+        frames[name] = new JsonObject { ["explanation"] = explanation, ["hex"] = Hex(ControlFrames.Encode(body)) };
+
     public static JsonObject Prekeys()
     {
         var frames = new JsonObject();
-        void Add(string name, string explanation, IControlBody body) =>
-            frames[name] = new JsonObject { ["explanation"] = explanation, ["hex"] = Hex(ControlFrames.Encode(body)) };
-        var identity = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        void Add(string name, string explanation, IControlBody body) => AddControlFrame(frames, name, explanation, body);
+        var identity = AliceIdentity();
         var signedPair = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Repeat((byte)0x22, 32).ToArray());
         var oneTimePair = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Repeat((byte)0x33, 32).ToArray());
         var identityKey = identity.PublicKey.Serialized.ToArray();
@@ -160,13 +165,49 @@ public static class SpecVectors
         Add("prekey_status_notice", "PREKEY_STATUS [request 0 (a notice), 0, stock 19, low water 20, signed prekey 1, age 3600 s, 'one-time prekeys are running low']",
             new PrekeyStatusBody(0, PrekeyStatusCode.Stored, 19, 20, 1, 3600, "one-time prekeys are running low"));
         Add("prekey_fetch", "PREKEY_FETCH [request 9, 'alice']", new PrekeyFetchBody(9, "alice"));
-        Add("prekey_bundles", "PREKEY_BUNDLES [request 9, 0 found, 'alice', [[device 1, registration id 1234, identity key, signed prekey, one-time prekey 100]], retry after 0]",
+        Add("prekey_bundles", "PREKEY_BUNDLES [request 9, 0 found, 'alice', [[device 1, registration id 1234, identity key, signed prekey, one-time prekey 100]], retry after 0, nil (no device list)]",
             new PrekeyBundlesBody(9, PrekeyFetchStatus.Found, "alice", [new DevicePrekeyBundle(1, 1234, identityKey, signed, oneTime)], 0));
-        Add("prekey_bundles_rate_limited", "PREKEY_BUNDLES [request 10, 3 rate_limited, 'alice', [], retry after 3000 ms]",
+        Add("prekey_bundles_rate_limited", "PREKEY_BUNDLES [request 10, 3 rate_limited, 'alice', [], retry after 3000 ms, nil]",
             new PrekeyBundlesBody(10, PrekeyFetchStatus.RateLimited, "alice", [], 3000));
         return new JsonObject
         {
             ["description"] = "The prekey directory's frames, header included. Keys: identity private key 0x01..0x20 (e2e.json's alice), signed prekey private key 0x22 x 32, one-time prekey private key 0x33 x 32; the signature is XEdDSA with the deterministic nonce of 11-end-to-end.md.",
+            ["frames"] = frames,
+        };
+    }
+
+    /// <summary>The signed device list (13-devices.md): alice's primary (e2e.json's alice identity) and a laptop.</summary>
+    public static JsonObject Devices()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, IControlBody body) => AddControlFrame(frames, name, explanation, body);
+        var identity = AliceIdentity();
+        var laptopIdentity = new FastChat.Signal.Curve.SignalKeyPair(Enumerable.Repeat((byte)0x43, 32).ToArray());
+        byte[] NoiseKey(byte fill)
+        {
+            var key = new byte[32];
+            FastChat.Protocol.Crypto.Sodium.X25519PublicKey(Enumerable.Repeat(fill, 32).ToArray(), key);
+            return key;
+        }
+        var list = new DeviceList("alice", 2, 1_767_225_600_000, [
+            new DeviceEntry(1, NoiseKey(0x41), identity.PublicKey.Serialized.ToArray()),
+            new DeviceEntry(2, NoiseKey(0x42), laptopIdentity.PublicKey.Serialized.ToArray())]);
+        var statement = list.Encode();
+        var signed = new SignedDeviceList(statement, identity.Sign(statement));
+
+        Add("device_list_publish", "DEVICE_LIST_PUBLISH [request 11, [statement, signature]]", new DeviceListPublishBody(11, signed));
+        Add("device_list_status", "DEVICE_LIST_STATUS [request 11, 0 stored, generation 2, 'stored']",
+            new DeviceListStatusBody(11, DeviceListStatusCode.Stored, 2, "stored"));
+        Add("device_list_status_stale", "DEVICE_LIST_STATUS [request 12, 2 stale_generation, generation 2, 'the generation must be above 2']",
+            new DeviceListStatusBody(12, DeviceListStatusCode.StaleGeneration, 2, "the generation must be above 2"));
+        Add("prekey_bundles_with_list", "PREKEY_BUNDLES [request 13, 2 no_prekeys, 'alice', [], retry after 0, [statement, signature]]",
+            new PrekeyBundlesBody(13, PrekeyFetchStatus.NoPrekeys, "alice", [], 0, signed));
+        return new JsonObject
+        {
+            ["description"] = "A signed device list and its frames, header included. alice's primary: Noise private key 0x41 x 32, identity private key 0x01..0x20 (the account key); her laptop (device 2): Noise private key 0x42 x 32, identity private key 0x43 x 32. Generation 2, issued 2026-01-01T00:00:00Z. The signature is XEdDSA with the deterministic nonce of 11-end-to-end.md over the statement's bytes.",
+            ["statement"] = Hex(statement),
+            ["signature"] = Hex(signed.Signature),
+            ["account_key"] = Hex(identity.PublicKey.Serialized.ToArray()),
             ["frames"] = frames,
         };
     }

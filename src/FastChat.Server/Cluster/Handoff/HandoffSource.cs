@@ -13,11 +13,11 @@ namespace FastChat.Server.Cluster.Handoff;
 /// The sending side of a hand-off: freezes the partitions leaving this node, then copies their
 /// records to each new owner until it confirms them durable. Freezing: the view that names the
 /// change is already published, so the ownership gate refuses every new write to those users; this
-/// waits out the writes that started before (cycling the queue, account and prekey locks) and closes the
+/// waits out the writes that started before (cycling the queue, account, prekey and device list locks) and closes the
 /// moving users' connections (their acks change their queues) before it reads anything.
 /// </summary>
 internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQueues queues, AccountStore accounts, PrekeyStore prekeys,
-    LocalDirectory directory,
+    DeviceLists.DeviceListStore deviceLists, LocalDirectory directory,
     PeerMesh mesh, HandoffReplies replies, HandoffMetrics metrics, ILogger<HandoffSource> logger)
 {
     private const int MaxOutboxFrames = 256;
@@ -34,6 +34,7 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         queues.Quiesce();
         accounts.Quiesce();
         prekeys.Quiesce();
+        deviceLists.Quiesce();
         var moving = directory.Snapshot().Where(t => IsLeaving(view, t.UserName)).ToArray();
         // Each client is sent to its next home, which serves it once the change completes (until then it says "retry").
         foreach (var target in moving) target.Relocate(ClusterLocator.Elsewhere(view, NextHome(view, target.UserName)));

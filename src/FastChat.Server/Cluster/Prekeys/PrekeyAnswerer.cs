@@ -31,6 +31,6 @@ internal sealed class PrekeyAnswerer(LocalPrekeyDirectory local, ILogger<PrekeyA
             logger.LogError(ex, "Taking the prekey bundles of {User} for {Peer} failed.", user, link.RemoteId);
             result = PrekeyFetchResult.Unavailable;
         }
-        link.SendOn(session, PeerFrames.PrekeyAnswer(new PrekeyBundlesBody(requestId, result.Status, user, result.Bundles, 0)));
+        link.SendOn(session, PeerFrames.PrekeyAnswer(new PrekeyBundlesBody(requestId, result.Status, user, result.Bundles, 0, result.DeviceList)));
     }
 }

@@ -36,7 +36,7 @@ internal sealed class PrekeyReplies : IPeerFrameConsumer
         {
             if (!_waiting.TryGetValue(answer.RequestId, out var waiting) || waiting.User != answer.User) return true;
             _waiting.Remove(answer.RequestId);
-            waiting.Answer.TrySetResult(new PrekeyFetchResult(answer.Status, answer.Bundles));
+            waiting.Answer.TrySetResult(new PrekeyFetchResult(answer.Status, answer.Bundles, answer.DeviceList));
         }
         return true;
     }
