@@ -70,7 +70,8 @@ public class ReplicationTests
         // The replica dies: the third node becomes the partition's replica and must be sent all of it.
         await cluster.Nodes[replica].KillAsync();
         await Eventually.TrueAsync(() => cluster.Nodes[home].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal))
-            || cluster.Nodes[third].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+            || cluster.Nodes[third].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
+            () => $"no failover within 30 s of killing {TestCluster.NodeId(replica)}:\n{cluster.MembershipStory()}");
         // Acknowledged only once the new replica holds everything before it too.
         await sender.Client.SendAsync(recipientName, "after"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(60));
         var copies = cluster.Nodes[home].Output.Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"to their replica {TestCluster.NodeId(third)}: \d+ records, (\d+) bytes"))
@@ -94,7 +95,8 @@ public class ReplicationTests
         {
             var cluster = f.Cluster;
             await cluster.Nodes[2].KillAsync();
-            await Eventually.TrueAsync(() => cluster.Nodes[0].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+            await Eventually.TrueAsync(() => cluster.Nodes[0].Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
+                () => $"seed {f.Seed}: no failover within 30 s:\n{cluster.MembershipStory()}");
             await cluster.RestartNodeAsync(2, wipe: true);
             // It joins as a new member: partitions are copied to it again, and it serves them.
             await Eventually.TrueAsync(() => cluster.OwnedBy(2) > 0, TimeSpan.FromSeconds(60));
@@ -123,7 +125,7 @@ public class ReplicationTests
             {
                 victimEtcd.Cut();
                 await Eventually.TrueAsync(() => cluster.Nodes.Take(2).Any(n => n.Output.Any(l => l.Contains("Failed over from epoch", StringComparison.Ordinal))),
-                    TimeSpan.FromSeconds(30));
+                    TimeSpan.FromSeconds(30), () => $"seed {f.Seed}: no failover within 30 s:\n{cluster.MembershipStory()}");
             }
             victimEtcd.Heal();
             // Back in touch, it learns it was replaced and stops without acknowledging what it held.

@@ -114,6 +114,18 @@ public sealed class TestCluster : IAsyncDisposable
         return -1;
     }
 
+    /// <summary>
+    /// For a failure message: each node's last membership and peer-link lines (views, in-sync
+    /// reports, failovers, hand-offs, links up and down), which say why a cluster did not get where a test waited for.
+    /// </summary>
+    public string MembershipStory(int lines = 25)
+    {
+        static bool Telling(string line) => line.Contains("Cluster view", StringComparison.Ordinal) || line.Contains("in sync", StringComparison.Ordinal)
+            || line.Contains("Fail", StringComparison.Ordinal) || line.Contains("ownership change", StringComparison.Ordinal)
+            || line.Contains("Peer link", StringComparison.Ordinal) || line.Contains("Synced", StringComparison.Ordinal) || line.Contains("Froze", StringComparison.Ordinal);
+        return string.Join("\n---\n", _nodes.Select((n, i) => $"{NodeId(i)}{(n.HasExited ? " (exited)" : "")}:\n" + string.Join("\n", n.Output.Where(Telling).TakeLast(lines))));
+    }
+
     /// <summary>How many times a node logged that it completed an ownership change.</summary>
     public int CompletedChanges() => _nodes.Sum(n => n.Output.Count(l => l.Contains("Completed the ownership change", StringComparison.Ordinal)));
 
