@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using FastChat.Signal.Curve;
+using FastChat.Signal.Sessions;
+using FastChat.Signal.Stores;
+using Microsoft.Data.Sqlite;
+
+namespace FastChat.Client.Storage;
+
+/// <summary>
+/// One device's state in a SQLite file: its account name, Noise static key and Signal identity,
+/// prekeys, sessions and the identities it trusts. Private keys and session state (chain keys)
+/// are sealed (<see cref="SealedBox"/>) under a data key from <see cref="StoreProtection"/>;
+/// public keys and names are stored as they are. Writes are immediate and durable (SQLite WAL,
+/// synchronous=FULL): a ratchet step is kept before the message that caused it is acknowledged.
+/// Not thread-safe, like the cipher that uses it.
+/// </summary>
+public sealed class DeviceStore : ISignalProtocolStore, IDisposable
+{
+    private const int SchemaVersion = 1;
+    private readonly SqliteConnection _db;
+    private readonly SealedBox _box;
+
+    public string UserName { get; }
+    public byte[] NoisePrivateKey { get; }
+    public SignalKeyPair IdentityKeyPair { get; }
+    public uint RegistrationId { get; }
+
+    private DeviceStore(SqliteConnection db, SealedBox box, string userName, byte[] noiseKey, SignalKeyPair identity, uint registrationId)
+    {
+        (_db, _box, UserName, NoisePrivateKey, IdentityKeyPair, RegistrationId) = (db, box, userName, noiseKey, identity, registrationId);
+    }
+
+    /// <summary>Creates a new device's store at <paramref name="path"/> with fresh keys; fails if one exists.</summary>
+    public static DeviceStore Create(string path, string userName, StoreProtection protection)
+    {
+        if (File.Exists(path)) throw new IOException($"{path} exists: open it instead of creating a new device over it");
+        var db = Connect(path);
+        try
+        {
+            Execute(db, """
+                CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                CREATE TABLE secrets (name TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+                CREATE TABLE prekeys (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
+                CREATE TABLE signed_prekeys (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
+                CREATE TABLE sessions (address TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+                CREATE TABLE identities (address TEXT PRIMARY KEY, identity_key BLOB NOT NULL);
+                """);
+            var salt = RandomNumberGenerator.GetBytes(16);
+            var box = new SealedBox(protection.DataKey(salt, creating: true));
+            var noiseKey = RandomNumberGenerator.GetBytes(32);
+            var identity = SignalKeyPair.Generate();
+            uint registrationId = (uint)RandomNumberGenerator.GetInt32(1, 16381);
+            using (var tx = db.BeginTransaction())
+            {
+                PutMeta(db, "schema", BitConverter.GetBytes(SchemaVersion));
+                PutMeta(db, "salt", salt);
+                PutMeta(db, "user", System.Text.Encoding.ASCII.GetBytes(userName));
+                PutMeta(db, "registration_id", BitConverter.GetBytes(registrationId));
+                PutMeta(db, "identity_public", identity.PublicKey.Serialized.ToArray());
+                PutSecret(db, box, "noise_private", noiseKey);
+                PutSecret(db, box, "identity_private", identity.PrivateKey);
+                tx.Commit();
+            }
+            return new DeviceStore(db, box, userName, noiseKey, identity, registrationId);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing store; a wrong passphrase or key file fails here, clearly.</summary>
+    public static DeviceStore Open(string path, StoreProtection protection)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no device store at {path}", path);
+        var db = Connect(path);
+        try
+        {
+            if (BitConverter.ToInt32(GetMeta(db, "schema")) != SchemaVersion) throw new InvalidDataException($"{path} has another schema version");
+            var box = new SealedBox(protection.DataKey(GetMeta(db, "salt"), creating: false));
+            var identity = new SignalKeyPair(GetSecret(db, box, "identity_private"));
+            if (!identity.PublicKey.Serialized.SequenceEqual(GetMeta(db, "identity_public"))) throw new InvalidDataException("the identity keys do not match");
+            return new DeviceStore(db, box, System.Text.Encoding.ASCII.GetString(GetMeta(db, "user")), GetSecret(db, box, "noise_private"), identity,
+                BitConverter.ToUInt32(GetMeta(db, "registration_id")));
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    public bool IsTrustedIdentity(string address, SignalPublicKey identity) =>
+        Scalar(_db, "SELECT identity_key FROM identities WHERE address = $k", address) is not byte[] known || identity.Serialized.SequenceEqual(known);
+
+    public void SaveIdentity(string address, SignalPublicKey identity) =>
+        Write("INSERT OR REPLACE INTO identities (address, identity_key) VALUES ($k, $v)", address, identity.Serialized.ToArray());
+
+    public SessionRecord? LoadSession(string address) =>
+        Scalar(_db, "SELECT sealed FROM sessions WHERE address = $k", address) is byte[] sealedValue
+            ? SessionRecord.Deserialize(_box.Open($"sessions/{address}", sealedValue)) : null;
+
+    public void StoreSession(string address, SessionRecord record) =>
+        Write("INSERT OR REPLACE INTO sessions (address, sealed) VALUES ($k, $v)", address, _box.Seal($"sessions/{address}", record.Serialize()));
+
+    public void StorePreKey(uint id, SignalKeyPair pair) =>
+        Write("INSERT OR REPLACE INTO prekeys (id, sealed) VALUES ($k, $v)", (long)id, _box.Seal($"prekeys/{id}", pair.PrivateKey));
+
+    public SignalKeyPair? LoadPreKey(uint id) =>
+        Scalar(_db, "SELECT sealed FROM prekeys WHERE id = $k", (long)id) is byte[] sealedValue ? new SignalKeyPair(_box.Open($"prekeys/{id}", sealedValue)) : null;
+
+    public void RemovePreKey(uint id) => Write("DELETE FROM prekeys WHERE id = $k", (long)id, null);
+
+    public void StoreSignedPreKey(uint id, SignalKeyPair pair) =>
+        Write("INSERT OR REPLACE INTO signed_prekeys (id, sealed) VALUES ($k, $v)", (long)id, _box.Seal($"signed_prekeys/{id}", pair.PrivateKey));
+
+    public SignalKeyPair? LoadSignedPreKey(uint id) =>
+        Scalar(_db, "SELECT sealed FROM signed_prekeys WHERE id = $k", (long)id) is byte[] sealedValue
+            ? new SignalKeyPair(_box.Open($"signed_prekeys/{id}", sealedValue)) : null;
+
+    public void Dispose()
+    {
+        _box.Dispose();
+        _db.Dispose();
+    }
+
+    private static SqliteConnection Connect(string path)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        db.Open();
+        Execute(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        return db;
+    }
+
+    private void Write(string sql, object key, byte[]? value)
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$k", key);
+        if (value is not null) command.Parameters.AddWithValue("$v", value);
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql, object key)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$k", key);
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void PutMeta(SqliteConnection db, string name, byte[] value)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = "INSERT INTO meta (name, value) VALUES ($k, $v)";
+        command.Parameters.AddWithValue("$k", name);
+        command.Parameters.AddWithValue("$v", value);
+        command.ExecuteNonQuery();
+    }
+
+    private static byte[] GetMeta(SqliteConnection db, string name) =>
+        Scalar(db, "SELECT value FROM meta WHERE name = $k", name) as byte[] ?? throw new InvalidDataException($"the store has no {name}");
+
+    private static void PutSecret(SqliteConnection db, SealedBox box, string name, ReadOnlySpan<byte> value)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = "INSERT INTO secrets (name, sealed) VALUES ($k, $v)";
+        command.Parameters.AddWithValue("$k", name);
+        command.Parameters.AddWithValue("$v", box.Seal($"secrets/{name}", value));
+        command.ExecuteNonQuery();
+    }
+
+    private static byte[] GetSecret(SqliteConnection db, SealedBox box, string name) =>
+        box.Open($"secrets/{name}", Scalar(db, "SELECT sealed FROM secrets WHERE name = $k", name) as byte[] ?? throw new InvalidDataException($"the store has no {name}"));
+}
