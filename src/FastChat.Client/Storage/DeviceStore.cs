@@ -44,6 +44,7 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
                 CREATE TABLE signed_prekeys (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL);
                 CREATE TABLE sessions (address TEXT PRIMARY KEY, sealed BLOB NOT NULL);
                 CREATE TABLE identities (address TEXT PRIMARY KEY, identity_key BLOB NOT NULL);
+                CREATE TABLE held (seq INTEGER PRIMARY KEY AUTOINCREMENT, sender TEXT NOT NULL, message_id INTEGER NOT NULL, payload BLOB NOT NULL);
                 """);
             var salt = RandomNumberGenerator.GetBytes(16);
             var box = new SealedBox(protection.DataKey(salt, creating: true));
@@ -118,6 +119,52 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
     public SignalKeyPair? LoadSignedPreKey(uint id) =>
         Scalar(_db, "SELECT sealed FROM signed_prekeys WHERE id = $k", (long)id) is byte[] sealedValue
             ? new SignalKeyPair(_box.Open($"signed_prekeys/{id}", sealedValue)) : null;
+
+    /// <summary>A number the SDK keeps (next prekey id, the device list's generation); <paramref name="fallback"/> until set.</summary>
+    public long GetNumber(string name, long fallback) =>
+        Scalar(_db, "SELECT value FROM meta WHERE name = $k", "n/" + name) is byte[] value ? BitConverter.ToInt64(value) : fallback;
+
+    public void SetNumber(string name, long value) =>
+        Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "n/" + name, BitConverter.GetBytes(value));
+
+    /// <summary>Keeps a message that cannot be opened yet (its sender's identity changed and is not accepted) until <see cref="TakeHeld"/>.</summary>
+    public void Hold(string sender, ulong messageId, byte[] payload)
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = "INSERT INTO held (sender, message_id, payload) VALUES ($s, $m, $p)";
+        command.Parameters.AddWithValue("$s", sender);
+        command.Parameters.AddWithValue("$m", (long)messageId);
+        command.Parameters.AddWithValue("$p", payload);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The messages held from <paramref name="sender"/>, oldest first, removed from the store.</summary>
+    public IReadOnlyList<(ulong MessageId, byte[] Payload)> TakeHeld(string sender)
+    {
+        var held = new List<(ulong, byte[])>();
+        using var tx = _db.BeginTransaction();
+        using (var read = _db.CreateCommand())
+        {
+            read.CommandText = "SELECT message_id, payload FROM held WHERE sender = $s ORDER BY seq";
+            read.Parameters.AddWithValue("$s", sender);
+            using var rows = read.ExecuteReader();
+            while (rows.Read()) held.Add(((ulong)rows.GetInt64(0), (byte[])rows.GetValue(1)));
+        }
+        using (var delete = _db.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM held WHERE sender = $s";
+            delete.Parameters.AddWithValue("$s", sender);
+            delete.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return held;
+    }
+
+    /// <summary>Forgets the identity trusted for <paramref name="address"/>: the next one seen is trusted (the user accepted a change).</summary>
+    public void ForgetIdentity(string address) => Write("DELETE FROM identities WHERE address = $k", address, null);
+
+    /// <summary>The identity key trusted for <paramref name="address"/>, if any.</summary>
+    public byte[]? TrustedIdentity(string address) => Scalar(_db, "SELECT identity_key FROM identities WHERE address = $k", address) as byte[];
 
     public void Dispose()
     {

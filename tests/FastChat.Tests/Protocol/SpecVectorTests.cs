@@ -57,6 +57,14 @@ public class SpecVectorTests
     }
 
     [Fact]
+    public void Envelope_vector_matches_the_spec_and_the_page_shows_it()
+    {
+        Check("envelope.json", SpecVectors.Envelope());
+        var page = File.ReadAllText(Path.Combine(Path.GetDirectoryName(SpecPath("frames.json"))!, "..", "11-end-to-end.md")).Replace("\n", "");
+        Assert.Contains(SpecVectors.Envelope()["envelope_text"]!["hex"]!.GetValue<string>(), page);
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
         var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());

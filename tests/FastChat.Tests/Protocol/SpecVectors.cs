@@ -211,4 +211,15 @@ public static class SpecVectors
             ["frames"] = frames,
         };
     }
+
+    /// <summary>The E2E payload of a SEND and the plaintext envelope inside it (11-end-to-end.md).</summary>
+    public static JsonObject Envelope()
+    {
+        var envelope = new FastChat.Client.Encryption.PlaintextEnvelope(FastChat.Client.Encryption.EnvelopeKind.Text, 1_767_225_600_000, "hi bob"u8.ToArray());
+        return new JsonObject
+        {
+            ["description"] = "The plaintext envelope of the text 'hi bob' sent at 2026-01-01T00:00:00Z: version 1, kind 1 (text), sent ms, the UTF-8 body, 0x80, zeros to 160 bytes. It is what SessionCipher.encrypt takes; the SEND payload is 0xE2, the libsignal message type, and the message bytes.",
+            ["envelope_text"] = new JsonObject { ["explanation"] = "envelope of 'hi bob' at 1767225600000 ms", ["hex"] = Hex(envelope.Encode()) },
+        };
+    }
 }

@@ -1,0 +1,28 @@
+namespace FastChat.Client.Encryption;
+
+public enum OpenedStatus
+{
+    /// <summary>Decrypted and authenticated: it came from the contact's trusted identity.</summary>
+    Encrypted,
+    /// <summary>Sent without end-to-end encryption (an older client): anyone on the server's side could have read or written it.</summary>
+    Unencrypted,
+    /// <summary>From a new identity key of the contact, not accepted yet: held, not shown as theirs until the user accepts it.</summary>
+    IdentityChanged,
+    /// <summary>A repeat of a message already opened (a redelivery).</summary>
+    Duplicate,
+    /// <summary>Could not be decrypted (no session, a bad MAC, a malformed envelope): see <see cref="OpenedMessage.Problem"/>.</summary>
+    Undecryptable,
+}
+
+/// <summary>An incoming message as the user should see it.</summary>
+public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null);
+
+/// <summary>A send or session start refused because the contact's identity (account key) changed and the user has not accepted the new one.</summary>
+public sealed class IdentityChangedException(string contact)
+    : Exception($"{contact}'s safety number has changed (a new phone, or someone in between): compare it, then run 'trust {contact}' to accept it")
+{
+    public string Contact { get; } = contact;
+}
+
+/// <summary>End-to-end encryption could not go ahead: the contact has no keys, or they cannot be fetched or published now.</summary>
+public sealed class SecureChatException(string message) : Exception(message);
