@@ -1,14 +1,14 @@
 using System.Text.Json;
-using FastChat.Client;
-using FastChat.Protocol.Crypto;
+using FastChat.Client.Storage;
 
 namespace FastChat.Cli;
 
 /// <summary>
-/// One user's client state in a directory: identity.key (the device's X25519 private key, 0600)
-/// and profile.json (name, server, pinned server key, message id and dedupe marks).
+/// One user's client state in a directory: device.db (the device store: keys, sessions, dedupe
+/// marks; secrets sealed under device.key, 0600, or under $FASTCHAT_PASSPHRASE when set) and
+/// profile.json (name, server, pinned server key).
 /// </summary>
-public sealed class Profile : IClientStateStore
+public sealed class Profile
 {
     private readonly string _directory;
     private ProfileData _data;
@@ -35,23 +35,26 @@ public sealed class Profile : IClientStateStore
         return new Profile(directory, data);
     }
 
-    /// <summary>The device key, created on first use.</summary>
-    public byte[] LoadOrCreateKey()
+    private string DevicePath => Path.Combine(_directory, "device.db");
+
+    public bool HasDevice => File.Exists(DevicePath);
+
+    private StoreProtection Protection =>
+        Environment.GetEnvironmentVariable("FASTCHAT_PASSPHRASE") is { Length: > 0 } passphrase
+            ? StoreProtection.Passphrase(passphrase)
+            : StoreProtection.KeyFile(Path.Combine(_directory, "device.key"));
+
+    public DeviceStore OpenDevice() =>
+        HasDevice ? DeviceStore.Open(DevicePath, Protection) : throw new CliException("this profile has no device yet: run 'fastchat register <name>' first");
+
+    /// <summary>A new device store for <paramref name="user"/>; a profile from before the store brings its identity.key (the Noise key the account knows), which is then deleted.</summary>
+    public DeviceStore CreateDevice(string user)
     {
-        var path = Path.Combine(_directory, "identity.key");
-        if (File.Exists(path)) return File.ReadAllBytes(path);
-        var key = new byte[32];
-        Sodium.RandomBytes(key);
-        File.WriteAllBytes(path, key);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return key;
+        var legacy = Path.Combine(_directory, "identity.key");
+        var store = DeviceStore.Create(DevicePath, user, Protection, File.Exists(legacy) ? File.ReadAllBytes(legacy) : null);
+        File.Delete(legacy);
+        return store;
     }
-
-    public ulong LastMessageId { get => _data.LastMessageId; set => _data.LastMessageId = value; }
-
-    public ulong GetLastSeen(string peer) => _data.LastSeen.TryGetValue(peer, out var id) ? id : 0;
-
-    public void SetLastSeen(string peer, ulong messageId) => _data.LastSeen[peer] = messageId;
 
     public void Save()
     {
@@ -69,8 +72,6 @@ public sealed class ProfileData
     public string? UserName { get; set; }
     public string? Server { get; set; }
     public string? ServerKey { get; set; }
-    public ulong LastMessageId { get; set; }
-    public Dictionary<string, ulong> LastSeen { get; set; } = new();
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProfileData))]

@@ -1,13 +1,47 @@
 using FastChat.Client;
+using FastChat.Client.Encryption;
+using FastChat.Client.Storage;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 
 namespace FastChat.Cli;
 
-/// <summary>Connects a profile's client: pins the server key on first use (like SSH) and checks it after.</summary>
-public static class Session
+/// <summary>A profile's device, online: its store, a connected client, and end-to-end chat over them.</summary>
+public sealed class Session : IAsyncDisposable
 {
-    public static FastChatClient CreateClient(Profile profile, string user)
+    public required DeviceStore Device { get; init; }
+    public required FastChatClient Client { get; init; }
+    public required SecureChat Chat { get; init; }
+    public WelcomeBody? Welcome { get; private set; }
+
+    /// <summary>The profile's device with a client that is not connected yet (for offline work, or to connect after subscribing).</summary>
+    public static Session Create(Profile profile, DeviceStore device)
+    {
+        var client = CreateClient(profile, device);
+        return new Session { Device = device, Client = client, Chat = new SecureChat(client, device) };
+    }
+
+    /// <summary>Opens the profile's device and connects; <paramref name="subscribe"/> runs first, so no early delivery is missed.</summary>
+    public static async Task<Session> ConnectAsync(Profile profile, Action<Session>? subscribe = null)
+    {
+        var session = Create(profile, profile.OpenDevice());
+        try
+        {
+            subscribe?.Invoke(session);
+            session.Welcome = await session.Client.ConnectAsync().ConfigureAwait(false);
+            PinServerKey(profile, session.Client);
+            if (session.Welcome.State != WelcomeState.Authenticated)
+                throw new CliException($"the server does not know '{session.Device.UserName}' yet: run 'fastchat register {session.Device.UserName}'");
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public static FastChatClient CreateClient(Profile profile, DeviceStore device)
     {
         // "host:port[,host:port...]": the first is dialled, the rest are seeds of the same cluster.
         var servers = profile.Server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -17,33 +51,18 @@ public static class Session
             Host = host,
             Port = port,
             Seeds = servers[1..],
-            UserName = user,
-            StaticPrivateKey = profile.LoadOrCreateKey(),
+            UserName = device.UserName,
+            StaticPrivateKey = device.NoisePrivateKey,
             ServerPublicKey = profile.ServerKey is null ? null : Convert.FromHexString(profile.ServerKey),
-            StateStore = profile,
-            ClientSoftware = "fastchat-cli/1",
+            StateStore = device,
+            ClientSoftware = "fastchat-cli/2",
         });
     }
 
-    public static async Task<(FastChatClient Client, WelcomeBody Welcome)> ConnectAsync(Profile profile, Action<FastChatClient>? subscribe = null)
-    {
-        var user = profile.UserName ?? throw new CliException("this profile has no user yet: run 'fastchat register <name>' first");
-        var client = CreateClient(profile, user);
-        subscribe?.Invoke(client); // before connecting, so no early delivery is missed
-        var welcome = await client.ConnectAsync();
-        PinServerKey(profile, client);
-        if (welcome.State != WelcomeState.Authenticated)
-        {
-            await client.DisposeAsync();
-            throw new CliException($"the server does not know '{user}' yet: run 'fastchat register {user}'");
-        }
-        return (client, welcome);
-    }
-
     /// <summary>
-    /// Pins the first server's key (trust on first use); when a cluster redirected the client, the
-    /// home node it ended on (whose key the redirecting, pinned server vouched for) becomes the
-    /// profile's server, the others staying as seeds.
+    /// Pins the first server's key (trust on first use, like SSH); when a cluster redirected the
+    /// client, the home node it ended on (whose key the redirecting, pinned server vouched for)
+    /// becomes the profile's server, the others staying as seeds.
     /// </summary>
     public static void PinServerKey(Profile profile, FastChatClient client)
     {
@@ -65,6 +84,13 @@ public static class Session
 
     public static (string Host, int Port) ParseServer(string server) =>
         Endpoints.TryParse(server, out var host, out int port) ? (host, port) : (server, 5222);
+
+    public async ValueTask DisposeAsync()
+    {
+        Chat.Dispose();
+        await Client.DisposeAsync().ConfigureAwait(false);
+        Device.Dispose();
+    }
 }
 
 public sealed class CliException(string message) : Exception(message);

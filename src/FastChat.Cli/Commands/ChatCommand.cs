@@ -1,12 +1,13 @@
-using System.Text;
 using FastChat.Client;
+using FastChat.Client.Encryption;
 
 namespace FastChat.Cli.Commands;
 
 /// <summary>
 /// <c>fastchat chat CONTACT</c>: type a line to send it; incoming messages and receipt ticks
-/// appear live. Each sent line gets a number; ticks follow as <c>[n] ✓</c> (server has it),
-/// <c>[n] ✓✓</c> (delivered) and <c>[n] read</c>. /quit or end of input leaves.
+/// appear live. Each sent line is end-to-end encrypted and gets a number; ticks follow as
+/// <c>[n] ✓</c> (server has it), <c>[n] ✓✓</c> (delivered) and <c>[n] read</c>; a changed safety
+/// number is a warning, not a message. /quit or end of input leaves.
 /// </summary>
 public static class ChatCommand
 {
@@ -15,21 +16,21 @@ public static class ChatCommand
         var ticks = new TickBoard(contact, line => { lock (output) output.WriteLine(line); });
         void Print(string line) { lock (output) output.WriteLine(line); }
 
-        FastChatClient? clientRef = null;
-        var (client, welcome) = await Session.ConnectAsync(profile, c =>
+        var session = await Session.ConnectAsync(profile, s =>
         {
-            clientRef = c;
-            c.MessageReceived += m =>
+            s.Client.MessageReceived += m =>
             {
-                Print($"[{m.ServerTime.ToLocalTime():HH:mm:ss}] {m.From}: {Encoding.UTF8.GetString(m.Payload)}");
-                if (m.From == contact) _ = clientRef.MarkReadAsync(m.From, m.MessageId);
+                var opened = s.Chat.Open(m);
+                if (MessageView.Format(opened) is { } shown) Print(shown);
+                if (m.From == contact && opened.Status == OpenedStatus.Encrypted) _ = s.Client.MarkReadAsync(m.From, m.MessageId);
             };
-            c.ReceiptReceived += ticks.OnReceipt;
-            c.Disconnected += (code, reason) => Print($"-- disconnected ({code}: {reason}); reconnecting");
+            s.Client.ReceiptReceived += ticks.OnReceipt;
+            s.Client.Disconnected += (code, reason) => Print($"-- disconnected ({code}: {reason}); reconnecting");
         });
-        await using (client)
+        await using (session)
         {
-            Print($"-- chatting with {contact} as {profile.UserName}; {welcome.Queued} waiting; /quit to leave");
+            var client = session.Client;
+            Print($"-- chatting with {contact} as {session.Device.UserName}, end-to-end encrypted; {session.Welcome!.Queued} waiting; /quit to leave");
             int next = 0;
             string? line;
             while ((line = await input.ReadLineAsync()) is not null)
@@ -38,7 +39,7 @@ public static class ChatCommand
                 if (line.Length == 0) continue;
                 int number = ++next;
                 Print($"you [{number}]: {line}");
-                _ = SendAsync(client, contact, line, number, ticks, Print);
+                _ = SendAsync(session.Chat, contact, line, number, ticks, Print);
             }
             // Give outstanding sends a moment to reach ✓ before leaving.
             var until = DateTime.UtcNow.AddSeconds(5);
@@ -47,15 +48,14 @@ public static class ChatCommand
         return 0;
     }
 
-    private static async Task SendAsync(FastChatClient client, string contact, string line, int number,
-        TickBoard ticks, Action<string> print)
+    private static async Task SendAsync(SecureChat chat, string contact, string line, int number, TickBoard ticks, Action<string> print)
     {
         try
         {
-            ulong id = await client.SendAsync(contact, Encoding.UTF8.GetBytes(line));
+            ulong id = await chat.SendTextAsync(contact, line);
             ticks.OnServerAck(number, id);
         }
-        catch (FastChatException ex)
+        catch (Exception ex) when (ex is FastChatException or SecureChatException or IdentityChangedException or DeviceListException)
         {
             print($"  [{number}] not sent: {ex.Message}");
         }

@@ -1,38 +1,33 @@
-using System.Text;
 using FastChat.Client;
 
 namespace FastChat.Cli.Commands;
 
-/// <summary><c>fastchat inbox [--wait S]</c>: print what arrived while offline, then exit.</summary>
+/// <summary><c>fastchat inbox [--wait S]</c>: print what arrived while offline (decrypted), then exit.</summary>
 public static class InboxCommand
 {
     public static async Task<int> RunAsync(Profile profile, TimeSpan wait, TextWriter output)
     {
         var received = new List<IncomingMessage>();
         var receipts = new List<Receipt>();
-        var (client, welcome) = await Session.ConnectAsync(profile, c =>
+        await using var session = await Session.ConnectAsync(profile, s =>
         {
-            c.MessageReceived += m => { lock (received) received.Add(m); };
-            c.ReceiptReceived += r => { lock (receipts) receipts.Add(r); };
+            s.Client.MessageReceived += m => { lock (received) received.Add(m); };
+            s.Client.ReceiptReceived += r => { lock (receipts) receipts.Add(r); };
         });
-        await using (client)
+        // The server said how many entries wait; stop early once they are all in.
+        var deadline = DateTime.UtcNow + wait;
+        while (DateTime.UtcNow < deadline)
         {
-            // The server said how many entries wait; stop early once they are all in.
-            var deadline = DateTime.UtcNow + wait;
-            while (DateTime.UtcNow < deadline)
-            {
-                int count;
-                lock (received) lock (receipts) count = received.Count + receipts.Count;
-                if (welcome.Queued > 0 && count >= welcome.Queued) break;
-                await Task.Delay(50);
-            }
+            int count;
+            lock (received) lock (receipts) count = received.Count + receipts.Count;
+            if (session.Welcome!.Queued > 0 && count >= session.Welcome.Queued) break;
+            await Task.Delay(50);
         }
-        lock (received)
-        {
-            if (received.Count == 0) output.WriteLine("No new messages.");
-            foreach (var m in received)
-                output.WriteLine($"[{m.ServerTime.ToLocalTime():yyyy-MM-dd HH:mm:ss}] {m.From}: {Encoding.UTF8.GetString(m.Payload)}");
-        }
+        IncomingMessage[] messages;
+        lock (received) messages = [.. received];
+        var lines = messages.Select(m => MessageView.Format(session.Chat.Open(m), "yyyy-MM-dd HH:mm:ss")).OfType<string>().ToArray();
+        if (lines.Length == 0) output.WriteLine("No new messages.");
+        foreach (var line in lines) output.WriteLine(line);
         lock (receipts)
             foreach (var r in receipts)
                 output.WriteLine($"  {(r.Kind == ReceiptKind.Read ? "read" : "✓✓")} {r.Peer} up to message {r.MessageId}");

@@ -1,18 +1,13 @@
-using System.Text;
-
 namespace FastChat.Cli.Commands;
 
-/// <summary><c>fastchat send CONTACT TEXT</c>: send one message and exit once the server has it (✓).</summary>
+/// <summary><c>fastchat send CONTACT TEXT</c>: encrypt one message, send it, exit once the server has it (✓).</summary>
 public static class SendCommand
 {
     public static async Task<int> RunAsync(Profile profile, string contact, string text, TextWriter output)
     {
-        var (client, _) = await Session.ConnectAsync(profile);
-        await using (client)
-        {
-            ulong id = await client.SendAsync(contact, Encoding.UTF8.GetBytes(text)).WaitAsync(TimeSpan.FromSeconds(30));
-            output.WriteLine($"✓ sent to {contact} (id {id})");
-        }
+        await using var session = await Session.ConnectAsync(profile);
+        ulong id = await session.Chat.SendTextAsync(contact, text).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"✓ sent to {contact}, end-to-end encrypted (id {id})");
         return 0;
     }
 }

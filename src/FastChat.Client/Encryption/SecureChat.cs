@@ -83,10 +83,14 @@ public sealed class SecureChat : IDisposable
     /// <summary>The 60 digits both users see for each other's identities; null before any session with <paramref name="contact"/>.</summary>
     public string? SafetyNumber(string contact)
     {
-        byte[]? theirs;
-        lock (_storeLock) theirs = _store.TrustedIdentity(Address(contact));
-        if (theirs is null || !SignalPublicKey.TryParse(theirs, out var remote)) return null;
-        return Signal.Fingerprints.SafetyNumber.Compute(Encoding.ASCII.GetBytes(_client.UserName), _store.IdentityKeyPair.PublicKey,
+        lock (_storeLock) return SafetyNumberOf(_store, contact);
+    }
+
+    /// <inheritdoc cref="SafetyNumber"/>
+    public static string? SafetyNumberOf(DeviceStore store, string contact)
+    {
+        if (store.TrustedIdentity(Address(contact)) is not { } theirs || !SignalPublicKey.TryParse(theirs, out var remote)) return null;
+        return Signal.Fingerprints.SafetyNumber.Compute(Encoding.ASCII.GetBytes(store.UserName), store.IdentityKeyPair.PublicKey,
             Encoding.ASCII.GetBytes(contact), remote);
     }
 

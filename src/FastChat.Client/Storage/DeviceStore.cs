@@ -12,9 +12,10 @@ namespace FastChat.Client.Storage;
 /// are sealed (<see cref="SealedBox"/>) under a data key from <see cref="StoreProtection"/>;
 /// public keys and names are stored as they are. Writes are immediate and durable (SQLite WAL,
 /// synchronous=FULL): a ratchet step is kept before the message that caused it is acknowledged.
-/// Not thread-safe, like the cipher that uses it.
+/// Also the client's <see cref="IClientStateStore"/> (message ids and dedupe marks). Each call is
+/// atomic under the connection's lock; a sequence of calls (a cipher's load and store) is the caller's to serialize.
 /// </summary>
-public sealed class DeviceStore : ISignalProtocolStore, IDisposable
+public sealed class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisposable
 {
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _db;
@@ -31,7 +32,10 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
     }
 
     /// <summary>Creates a new device's store at <paramref name="path"/> with fresh keys; fails if one exists.</summary>
-    public static DeviceStore Create(string path, string userName, StoreProtection protection)
+    public static DeviceStore Create(string path, string userName, StoreProtection protection) => Create(path, userName, protection, null);
+
+    /// <summary>As <see cref="Create(string, string, StoreProtection)"/>, keeping the device's existing Noise key (a profile from before the store).</summary>
+    public static DeviceStore Create(string path, string userName, StoreProtection protection, byte[]? noiseKey)
     {
         if (File.Exists(path)) throw new IOException($"{path} exists: open it instead of creating a new device over it");
         var db = Connect(path);
@@ -48,7 +52,7 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
                 """);
             var salt = RandomNumberGenerator.GetBytes(16);
             var box = new SealedBox(protection.DataKey(salt, creating: true));
-            var noiseKey = RandomNumberGenerator.GetBytes(32);
+            noiseKey ??= RandomNumberGenerator.GetBytes(32);
             var identity = SignalKeyPair.Generate();
             uint registrationId = (uint)RandomNumberGenerator.GetInt32(1, 16381);
             using (var tx = db.BeginTransaction())
@@ -127,8 +131,22 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
     public void SetNumber(string name, long value) =>
         Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "n/" + name, BitConverter.GetBytes(value));
 
+    public ulong LastMessageId { get => (ulong)GetNumber("last_message_id", 0); set => SetNumber("last_message_id", (long)value); }
+
+    public ulong GetLastSeen(string peer) => (ulong)GetNumber("seen/" + peer, 0);
+
+    public void SetLastSeen(string peer, ulong messageId) => SetNumber("seen/" + peer, (long)messageId);
+
+    /// <summary>Nothing to do: every write is durable when it returns.</summary>
+    public void Save() { }
+
     /// <summary>Keeps a message that cannot be opened yet (its sender's identity changed and is not accepted) until <see cref="TakeHeld"/>.</summary>
     public void Hold(string sender, ulong messageId, byte[] payload)
+    {
+        lock (_db) HoldLocked(sender, messageId, payload);
+    }
+
+    private void HoldLocked(string sender, ulong messageId, byte[] payload)
     {
         using var command = _db.CreateCommand();
         command.CommandText = "INSERT INTO held (sender, message_id, payload) VALUES ($s, $m, $p)";
@@ -140,6 +158,11 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
 
     /// <summary>The messages held from <paramref name="sender"/>, oldest first, removed from the store.</summary>
     public IReadOnlyList<(ulong MessageId, byte[] Payload)> TakeHeld(string sender)
+    {
+        lock (_db) return TakeHeldLocked(sender);
+    }
+
+    private List<(ulong MessageId, byte[] Payload)> TakeHeldLocked(string sender)
     {
         var held = new List<(ulong, byte[])>();
         using var tx = _db.BeginTransaction();
@@ -168,8 +191,11 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
 
     public void Dispose()
     {
-        _box.Dispose();
-        _db.Dispose();
+        lock (_db)
+        {
+            _box.Dispose();
+            _db.Dispose();
+        }
     }
 
     private static SqliteConnection Connect(string path)
@@ -182,6 +208,11 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
 
     private void Write(string sql, object key, byte[]? value)
     {
+        lock (_db) WriteLocked(sql, key, value);
+    }
+
+    private void WriteLocked(string sql, object key, byte[]? value)
+    {
         using var command = _db.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$k", key);
@@ -191,10 +222,13 @@ public sealed class DeviceStore : ISignalProtocolStore, IDisposable
 
     private static object? Scalar(SqliteConnection db, string sql, object key)
     {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$k", key);
-        return command.ExecuteScalar();
+        lock (db)
+        {
+            using var command = db.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$k", key);
+            return command.ExecuteScalar();
+        }
     }
 
     private static void Execute(SqliteConnection db, string sql)

@@ -20,13 +20,15 @@ public class CliTests
         string address = $"127.0.0.1:{server.Port}";
         using TempDirectory alice = new(), bob = new();
 
-        Assert.Equal(0, (await Run(alice, address, null, "register", "alice")).Exit);
+        var registered = await Run(alice, address, null, "register", "alice");
+        Assert.Equal(0, registered.Exit);
+        Assert.Contains("Published this device's encryption keys", registered.Output);
         Assert.Equal(0, (await Run(bob, address, null, "register", "bob")).Exit);
-        Assert.True(File.Exists(Path.Combine(alice, "identity.key")));
+        Assert.True(File.Exists(Path.Combine(alice, "device.db")));
 
         var sent = await Run(alice, address, null, "send", "bob", "hello", "there");
         Assert.Equal(0, sent.Exit);
-        Assert.Contains("✓ sent to bob", sent.Output);
+        Assert.Contains("✓ sent to bob, end-to-end encrypted", sent.Output);
 
         var inbox = await Run(bob, address, null, "inbox");
         Assert.Contains("alice: hello there", inbox.Output);
@@ -43,6 +45,34 @@ public class CliTests
         var whoami = await Run(alice, address, null, "whoami");
         Assert.Contains("user: alice", whoami.Output);
         Assert.Matches("server key: [0-9a-f]{64}", whoami.Output);
+        Assert.Contains("encryption keys published: yes", whoami.Output);
+
+        // Both sides show the same safety number.
+        var atAlice = await Run(alice, address, null, "safety-number", "bob");
+        var atBob = await Run(bob, address, null, "safety-number", "alice");
+        Assert.Equal(0, atAlice.Exit);
+        string Digits(string text) => System.Text.RegularExpressions.Regex.Replace(string.Concat(text.Split('\n').Skip(1)), "[^0-9]", "");
+        Assert.Equal(60, Digits(atAlice.Output).Length);
+        Assert.Equal(Digits(atAlice.Output), Digits(atBob.Output));
+    }
+
+    [Fact]
+    public async Task Help_and_mistakes_are_answered_as_dotnet_tools_do()
+    {
+        using TempDirectory someone = new();
+        var help = await Run(someone, "127.0.0.1:1", null, "--help");
+        Assert.Equal(0, help.Exit);
+        foreach (var command in new[] { "register", "chat", "send", "inbox", "safety-number", "trust", "whoami" }) Assert.Contains(command, help.Output);
+        var missing = await Run(someone, "127.0.0.1:1", null, "send", "bob");
+        Assert.NotEqual(0, missing.Exit);
+        Assert.Contains("text", missing.Output); // the missing argument is named
+        var unknown = await Run(someone, "127.0.0.1:1", null, "sned", "bob", "hi");
+        Assert.NotEqual(0, unknown.Exit);
+        var noDevice = await Run(someone, "127.0.0.1:1", null, "inbox");
+        Assert.Equal((1, true), (noDevice.Exit, noDevice.Output.Contains("run 'fastchat register <name>' first")));
+        var unreachable = await Run(someone, "127.0.0.1:1", null, "register", "someone");
+        Assert.Equal(1, unreachable.Exit);
+        Assert.Contains("cannot reach the server", unreachable.Output);
     }
 
     [Fact]

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using FastChat.Cli.Commands;
+using FastChat.Client;
+using FastChat.Client.Encryption;
+
+namespace FastChat.Cli;
+
+/// <summary>The command tree (System.CommandLine): global profile and server options, one subcommand per task.</summary>
+public static class CliMain
+{
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output)
+    {
+        var profileName = new Option<string>("--profile") { Description = "the profile to use (a directory under $FASTCHAT_HOME or ~/.fastchat)", DefaultValueFactory = _ => "default", Recursive = true };
+        var profileDir = new Option<string?>("--profile-dir") { Description = "use this profile directory instead", Recursive = true };
+        var server = new Option<string?>("--server") { Description = "HOST:PORT[,HOST:PORT...]: the server, then seeds of the same cluster", Recursive = true };
+        var root = new RootCommand("fastchat — the FastChat terminal client. Messages are end-to-end encrypted (Signal Protocol).") { profileName, profileDir, server };
+
+        Profile OpenProfile(ParseResult parse)
+        {
+            var profile = Profile.Open(parse.GetValue(profileDir) ?? Path.Combine(Profile.DefaultRoot, parse.GetValue(profileName)!));
+            if (parse.GetValue(server) is { } address && address != profile.Server)
+            {
+                profile.Server = address;
+                profile.ServerKey = null; // a different server: pin its key afresh
+                profile.Save();
+            }
+            return profile;
+        }
+
+        var name = new Argument<string>("name") { Description = "the user name to register (3-32 of a-z 0-9 . _ -)" };
+        var code = new Option<string?>("--code") { Description = "the verification code the server sent" };
+        var register = new Command("register", "bind NAME to this device and publish its encryption keys") { name, code };
+        register.SetAction((parse, ct) => Guarded(output, () => RegisterCommand.RunAsync(OpenProfile(parse), parse.GetValue(name)!, parse.GetValue(code), output)));
+
+        var contact = new Argument<string>("contact") { Description = "the user to talk to" };
+        var chat = new Command("chat", "chat interactively; messages, ✓ ✓✓ read ticks and warnings appear live; /quit leaves") { contact };
+        chat.SetAction((parse, ct) => Guarded(output, () => ChatCommand.RunAsync(OpenProfile(parse), parse.GetValue(contact)!, input, output)));
+
+        var words = new Argument<string[]>("text") { Description = "the message", Arity = ArgumentArity.OneOrMore };
+        var send = new Command("send", "send one encrypted message; exits when the server has it (✓)") { contact, words };
+        send.SetAction((parse, ct) => Guarded(output, () => SendCommand.RunAsync(OpenProfile(parse), parse.GetValue(contact)!, string.Join(' ', parse.GetValue(words)!), output)));
+
+        var wait = new Option<double>("--wait") { Description = "seconds to wait for messages", DefaultValueFactory = _ => 3 };
+        var inbox = new Command("inbox", "print what arrived while you were offline") { wait };
+        inbox.SetAction((parse, ct) => Guarded(output, () => InboxCommand.RunAsync(OpenProfile(parse), TimeSpan.FromSeconds(parse.GetValue(wait)), output)));
+
+        var safety = new Command("safety-number", "show the safety number to compare with CONTACT (in person or on a call)") { contact };
+        safety.SetAction(parse => GuardedSync(output, () => TrustCommands.SafetyNumber(OpenProfile(parse), parse.GetValue(contact)!, output)));
+
+        var trust = new Command("trust", "accept CONTACT's new safety number (after comparing it) and show the messages held until then") { contact };
+        trust.SetAction(parse => GuardedSync(output, () => TrustCommands.Trust(OpenProfile(parse), parse.GetValue(contact)!, output)));
+
+        var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
+        whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
+
+        foreach (var command in new[] { register, chat, send, inbox, safety, trust, whoami }) root.Subcommands.Add(command);
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command; what a user can cause (an unreachable server, a refused name, a changed identity) is one line, not a stack trace.</summary>
+    private static async Task<int> Guarded(TextWriter output, Func<Task<int>> run)
+    {
+        try { return await run().ConfigureAwait(false); }
+        catch (Exception ex) when (Explain(ex) is { } message)
+        {
+            output.WriteLine("fastchat: " + message);
+            return 1;
+        }
+    }
+
+    private static Task<int> GuardedSync(TextWriter output, Func<int> run) => Guarded(output, () => Task.FromResult(run()));
+
+    private static string? Explain(Exception ex) => ex switch
+    {
+        CliException or FastChatException or SecureChatException or IdentityChangedException or DeviceListException => ex.Message,
+        System.Net.Sockets.SocketException socket => $"cannot reach the server: {socket.Message}",
+        TimeoutException => "the server did not answer in time",
+        System.Security.Cryptography.CryptographicException crypto => crypto.Message,
+        _ => null,
+    };
+}
