@@ -57,11 +57,12 @@ public class OfflineQueueBenchmarks
     private sealed class Sink : IDeliveryTarget
     {
         public int Delivered;
-        public string UserName => "carol";
+        public string Address => "carol";
         public QueueState? Queue { get; set; }
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Delivered++; return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
+        public void Removed() { }
         public void Notify(byte[] frame) { }
         public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }

@@ -65,7 +65,7 @@ public class PrekeyDirectoryBenchmarks
         var store = _host.App.Services.GetRequiredService<FastChat.Server.Storage.FasterStore>();
         Span<byte> key = stackalloc byte[FastChat.Server.Storage.StoreKeys.MaxLength];
         foreach (var name in _names)
-            store.Delete(key[..FastChat.Server.Storage.StoreKeys.PrekeyKey(key, System.Text.Encoding.ASCII.GetBytes(name), PrekeyStore.PrimaryDevice)]);
+            store.Delete(key[..FastChat.Server.Storage.StoreKeys.PrekeyKey(key, System.Text.Encoding.ASCII.GetBytes(name), FastChat.Protocol.Wire.DeviceAddress.Primary)]);
         RunAll(i => UploadAsync(i, _uploads[i]));
     }
 
@@ -87,7 +87,7 @@ public class PrekeyDirectoryBenchmarks
     private async Task<int> UploadAsync(int user, byte[] body)
     {
         if (!PrekeyUploadBody.TryParse(body, out var upload)) throw new InvalidOperationException("bad upload");
-        var status = await _prekeys.UploadAsync(_names[user], PrekeyStore.PrimaryDevice, upload).ConfigureAwait(false);
+        var status = await _prekeys.UploadAsync(_names[user], FastChat.Protocol.Wire.DeviceAddress.Primary, upload).ConfigureAwait(false);
         if (status.Status != PrekeyStatusCode.Stored) throw new InvalidOperationException($"upload refused: {status.Message}"); // measure the real path only
         return ControlFrames.Encode(status).Length;
     }

@@ -42,6 +42,9 @@ public sealed partial class FastChatClient : IAsyncDisposable
 
     public string UserName => _options.UserName;
 
+    /// <summary>This device's id in its account (1, the primary, until a companion signs in): from WELCOME.</summary>
+    public byte DeviceId { get; private set; } = DeviceList.PrimaryDevice;
+
     /// <summary>This device's Noise static public key: what the server knows it by, and what a device list names.</summary>
     public byte[] DeviceKey
     {
@@ -86,7 +89,8 @@ public sealed partial class FastChatClient : IAsyncDisposable
         timeout.CancelAfter(_options.ConnectTimeout);
         var welcome = NewTcs<WelcomeBody>();
         _welcome = welcome;
-        var transport = await ClientTransport.ConnectAsync(_endpoints.Host, _endpoints.Port, _options.UserName, _options.ClientSoftware,
+        var transport = await ClientTransport.ConnectAsync(_endpoints.Host, _endpoints.Port,
+            new ClientHello(_options.UserName, _options.ClientSoftware, _options.LinkIdentityKey),
             _options.StaticPrivateKey, _endpoints.Key, timeout.Token).ConfigureAwait(false);
         ServerPublicKey = transport.ServerStaticKey;
         ServerHello = transport.Hello;
@@ -136,12 +140,37 @@ public sealed partial class FastChatClient : IAsyncDisposable
     public Task<ulong> SendAsync(string to, ReadOnlyMemory<byte> payload, CancellationToken ct = default)
     {
         var toBytes = System.Text.Encoding.ASCII.GetBytes(to);
+        return Send(id =>
+        {
+            var frame = new byte[MessageFrames.SendLength(toBytes.Length, payload.Length)];
+            MessageFrames.WriteSend(frame, id, toBytes, payload.Span);
+            return frame;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Sends one message as a copy per device of <paramref name="to"/> (ascending device ids) for
+    /// the list <paramref name="generation"/> the copies were made for; completes once every copy is
+    /// durable (✓), or fails with <see cref="ErrorCode.StaleDevices"/> when the list has changed.
+    /// </summary>
+    public Task<ulong> SendToDevicesAsync(string to, ulong generation, IReadOnlyList<(byte Device, byte[] Payload)> copies, CancellationToken ct = default)
+    {
+        var toBytes = System.Text.Encoding.ASCII.GetBytes(to);
+        return Send(id =>
+        {
+            var frame = new byte[DeviceCopyFrames.SendDevicesLength(toBytes.Length, copies)];
+            DeviceCopyFrames.WriteSendDevices(frame, id, toBytes, generation, copies);
+            return frame;
+        }, ct);
+    }
+
+    private Task<ulong> Send(Func<ulong, byte[]> build, CancellationToken ct)
+    {
         PendingSend pending;
         lock (_lock)
         {
             ulong id = NextMessageId();
-            var frame = new byte[MessageFrames.SendLength(toBytes.Length, payload.Length)];
-            MessageFrames.WriteSend(frame, id, toBytes, payload.Span);
+            var frame = build(id);
             pending = new PendingSend(id, frame);
             _pending.Add(id, pending);
             if (_ready) _writer?.Enqueue(frame);
@@ -153,17 +182,12 @@ public sealed partial class FastChatClient : IAsyncDisposable
     public Task<ulong> MarkReadAsync(string peer, ulong messageId, CancellationToken ct = default)
     {
         var peerBytes = System.Text.Encoding.ASCII.GetBytes(peer);
-        PendingSend pending;
-        lock (_lock)
+        return Send(id =>
         {
-            ulong id = NextMessageId();
             var frame = new byte[MessageFrames.ReadLength(peerBytes.Length)];
             MessageFrames.WriteRead(frame, id, peerBytes, messageId);
-            pending = new PendingSend(id, frame);
-            _pending.Add(id, pending);
-            if (_ready) _writer?.Enqueue(frame);
-        }
-        return pending.Completion.Task.WaitAsync(ct);
+            return frame;
+        }, ct);
     }
 
     private ulong NextMessageId()
@@ -243,6 +267,7 @@ public sealed partial class FastChatClient : IAsyncDisposable
             switch ((FrameType)frame.Type)
             {
                 case FrameType.Welcome when WelcomeBody.TryParse(frame.Body, out var welcome):
+                    if (welcome.State == WelcomeState.Authenticated) DeviceId = welcome.DeviceId;
                     _welcome.TrySetResult(welcome);
                     break;
                 case FrameType.RegisterResult when RegisterResultBody.TryParse(frame.Body, out var result):
@@ -273,6 +298,12 @@ public sealed partial class FastChatClient : IAsyncDisposable
                     break;
                 case FrameType.DeviceListStatus when DeviceListStatusBody.TryParse(frame.Body, out var listStatus):
                     _requests.Complete(listStatus.RequestId, listStatus);
+                    break;
+                case FrameType.LinkRequests when LinkRequestsBody.TryParse(frame.Body, out var linkRequests):
+                    _requests.Complete(linkRequests.RequestId, linkRequests);
+                    break;
+                case FrameType.LinkDone when LinkDoneBody.TryParse(frame.Body, out var linked):
+                    _linkDone.TrySetResult(linked);
                     break;
                 case FrameType.Redirect when RedirectBody.TryParse(frame.Body, out var redirect):
                     _endpoints.Offer(redirect);

@@ -12,6 +12,12 @@ public sealed class FastChatClientOptions
     /// <summary>More servers of the same cluster ("host:port"), tried in turn when the current one cannot be reached.</summary>
     public IReadOnlyList<string> Seeds { get; set; } = [];
     public string ClientSoftware { get; set; } = "fastchat-dotnet/1";
+
+    /// <summary>
+    /// For a device not yet linked to the account: its Signal identity key, offered in ClientHello
+    /// so the server holds the connection as a link request (WELCOME link_pending, then LINK_DONE).
+    /// </summary>
+    public byte[]? LinkIdentityKey { get; set; }
     public bool AutoReconnect { get; set; } = true;
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);

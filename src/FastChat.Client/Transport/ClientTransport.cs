@@ -28,7 +28,7 @@ public sealed class ClientTransport : IAsyncDisposable
     public byte[] ServerStaticKey { get; private set; } = [];
     public ServerHello? Hello { get; private set; }
 
-    public static async Task<ClientTransport> ConnectAsync(string host, int port, string userName, string software,
+    public static async Task<ClientTransport> ConnectAsync(string host, int port, ClientHello hello,
         byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -44,7 +44,7 @@ public sealed class ClientTransport : IAsyncDisposable
         var transport = new ClientTransport(socket);
         try
         {
-            await transport.HandshakeAsync(userName, software, staticPrivateKey, expectedServerKey, cancellationToken).ConfigureAwait(false);
+            await transport.HandshakeAsync(hello, staticPrivateKey, expectedServerKey, cancellationToken).ConfigureAwait(false);
             return transport;
         }
         catch
@@ -54,9 +54,9 @@ public sealed class ClientTransport : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync(string userName, string software, byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken ct)
+    private async Task HandshakeAsync(ClientHello hello, byte[] staticPrivateKey, byte[]? expectedServerKey, CancellationToken ct)
     {
-        using var driver = HandshakeDriver.CreateInitiator(staticPrivateKey, new ClientHello(userName, software).Encode(), expectedServerKey);
+        using var driver = HandshakeDriver.CreateInitiator(staticPrivateKey, hello.Encode(), expectedServerKey);
         try
         {
             await HandshakeIo.RunInitiatorAsync(driver, _stream, ct).ConfigureAwait(false);
@@ -73,9 +73,9 @@ public sealed class ClientTransport : IAsyncDisposable
             };
         }
         ServerStaticKey = driver.PeerStaticKey.ToArray();
-        if (!ServerHello.TryParse(driver.PeerPayload, out var hello))
+        if (!ServerHello.TryParse(driver.PeerPayload, out var serverHello))
             throw new FastChatException(ErrorCode.ProtocolError, "malformed ServerHello");
-        Hello = hello;
+        Hello = serverHello;
         _noise = driver.Split();
     }
 

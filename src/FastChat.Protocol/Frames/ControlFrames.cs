@@ -18,6 +18,8 @@ public enum WelcomeState
 {
     Authenticated = 1,
     RegistrationRequired = 2,
+    /// <summary>A device asking to be linked: waiting for the primary to approve it (LINK_DONE follows).</summary>
+    LinkPending = 3,
 }
 
 public enum RegisterStatus
@@ -50,13 +52,19 @@ public sealed record ServerHello(int Version, string ServerName, int MaxRecordPl
             new ServerHello(r.ReadInt32(), r.ReadString() ?? "", r.ReadInt32(), r.ReadInt32(), r.ReadInt32()));
 }
 
-/// <summary>Handshake message 3 payload (client → server): who the client claims to be.</summary>
-public sealed record ClientHello(string UserName, string ClientSoftware)
+/// <summary>
+/// Handshake message 3 payload (client → server): who the client claims to be. A device not yet
+/// linked to the account sends its Signal identity key as <paramref name="LinkIdentityKey"/>
+/// (optional third field): the server then holds the connection as a link request
+/// (protocol-spec/13-devices.md) instead of refusing its unknown Noise key.
+/// </summary>
+public sealed record ClientHello(string UserName, string ClientSoftware, byte[]? LinkIdentityKey = null)
 {
     public void Write(ref MessagePackWriter w)
     {
-        w.WriteArrayHeader(2);
+        w.WriteArrayHeader(LinkIdentityKey is null ? 2 : 3);
         w.Write(UserName); w.Write(ClientSoftware);
+        if (LinkIdentityKey is not null) w.Write(LinkIdentityKey);
     }
 
     /// <summary>The handshake payload bytes.</summary>
@@ -67,7 +75,8 @@ public sealed record ClientHello(string UserName, string ClientSoftware)
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out ClientHello value) =>
-        ControlFrames.TryParse(body, 2, out value, (ref MessagePackReader r) => new ClientHello(r.ReadString() ?? "", r.ReadString() ?? ""));
+        ControlFrames.TryParse(body, 2, 3, out value, (ref MessagePackReader r, int fields) =>
+            new ClientHello(r.ReadString() ?? "", r.ReadString() ?? "", fields > 2 ? PrekeyWire.ReadBytes(ref r, PrekeyWire.KeyLength) : null));
 }
 
 public sealed record DisconnectBody(ErrorCode Code, string Reason) : IControlBody
@@ -89,18 +98,20 @@ public sealed record ErrorBody(ErrorCode Code, ulong RefId, string Message) : IC
         ControlFrames.TryParse(body, 3, out value, (ref MessagePackReader r) => new ErrorBody((ErrorCode)r.ReadInt32(), r.ReadUInt64(), r.ReadString() ?? ""));
 }
 
-public sealed record WelcomeBody(WelcomeState State, string UserName, long ServerTimeMs, long Queued) : IControlBody
+/// <summary>WELCOME; <paramref name="DeviceId"/> (optional fifth field, 1 when absent) is the signed-in device.</summary>
+public sealed record WelcomeBody(WelcomeState State, string UserName, long ServerTimeMs, long Queued, byte DeviceId = DeviceAddress.Primary) : IControlBody
 {
     public FrameType Type => FrameType.Welcome;
     public void Write(ref MessagePackWriter w)
     {
-        w.WriteArrayHeader(4);
+        w.WriteArrayHeader(DeviceId == DeviceAddress.Primary ? 4 : 5);
         w.Write((int)State); w.Write(UserName); w.Write(ServerTimeMs); w.Write(Queued);
+        if (DeviceId != DeviceAddress.Primary) w.Write(DeviceId);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out WelcomeBody value) =>
-        ControlFrames.TryParse(body, 4, out value, (ref MessagePackReader r) =>
-            new WelcomeBody((WelcomeState)r.ReadInt32(), r.ReadString() ?? "", r.ReadInt64(), r.ReadInt64()));
+        ControlFrames.TryParse(body, 4, 5, out value, (ref MessagePackReader r, int fields) =>
+            new WelcomeBody((WelcomeState)r.ReadInt32(), r.ReadString() ?? "", r.ReadInt64(), r.ReadInt64(), fields > 4 ? r.ReadByte() : DeviceAddress.Primary));
 }
 
 /// <summary>

@@ -61,6 +61,27 @@ public sealed record DeviceList(string User, ulong Generation, long IssuedMs, IR
     private const int EntryLength = 1 + DeviceEntry.NoiseKeyLength + PrekeyWire.KeyLength;
 
     /// <summary>
+    /// Without allocating, for a statement <see cref="TryDecode"/> accepted before (the server's
+    /// stored list, read per send): its generation, the device ids in order, and the primary's Noise key.
+    /// </summary>
+    public static bool TryPeek(ReadOnlySpan<byte> statement, out ulong generation, Span<byte> deviceIds, out int count, out ReadOnlySpan<byte> primaryNoiseKey)
+    {
+        generation = 0; count = 0; primaryNoiseKey = default;
+        if (!statement.StartsWith(Domain)) return false;
+        var rest = statement[Domain.Length..];
+        if (rest.Length < 1 || rest.Length < 1 + rest[0] + 17) return false;
+        rest = rest[(1 + rest[0])..];
+        generation = BinaryPrimitives.ReadUInt64BigEndian(rest);
+        int n = rest[16];
+        rest = rest[17..];
+        if (n < 1 || n > ProtocolLimits.MaxDevicesPerUser || rest.Length != n * EntryLength) return false;
+        for (int i = 0; i < n; i++) deviceIds[i] = rest[i * EntryLength];
+        primaryNoiseKey = rest.Slice(1, DeviceEntry.NoiseKeyLength);
+        count = n;
+        return true;
+    }
+
+    /// <summary>
     /// Parses a statement: the domain, a valid user name, 1 to <see cref="ProtocolLimits.MaxDevicesPerUser"/>
     /// devices with ascending ids starting at the primary, distinct Noise keys, Curve25519 identity keys, nothing after.
     /// </summary>

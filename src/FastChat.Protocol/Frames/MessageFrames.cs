@@ -9,6 +9,8 @@ public enum DeliveryKind : byte
     Message = 1,
     DeliveredReceipt = 2,
     ReadReceipt = 3,
+    /// <summary>Between nodes only (FORWARD), never in a DELIVER: a SEND_DEVICES copies section for the recipient's home to split.</summary>
+    DeviceCopies = 4,
 }
 
 /// <summary>

@@ -28,4 +28,6 @@ public enum ErrorCode : ushort
     ClientClosing = 24,
     Redirect = 25,
     Unavailable = 26,
+    StaleDevices = 27,
+    DeviceRemoved = 28,
 }

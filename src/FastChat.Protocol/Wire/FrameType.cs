@@ -19,12 +19,16 @@ public enum FrameType : byte
     Deliver = 0x12,
     DeliveryAck = 0x13,
     Read = 0x14,
+    SendDevices = 0x15,
     PrekeyUpload = 0x20,
     PrekeyStatus = 0x21,
     PrekeyFetch = 0x22,
     PrekeyBundles = 0x23,
     DeviceListPublish = 0x24,
     DeviceListStatus = 0x25,
+    LinkQuery = 0x26,
+    LinkRequests = 0x27,
+    LinkDone = 0x28,
 }
 
 public static class FrameTypes

@@ -24,11 +24,13 @@ internal sealed class AccountStore(FasterStore store, GroupCommit commit, IOwner
     }
 
     /// <summary>Copies the user's registered key into <paramref name="publicKey"/>; false if no account.</summary>
-    public bool TryGetKey(string user, Span<byte> publicKey)
+    public bool TryGetKey(string user, Span<byte> publicKey) => TryGetKey(Encoding.ASCII.GetBytes(user), publicKey);
+
+    public bool TryGetKey(ReadOnlySpan<byte> user, Span<byte> publicKey)
     {
         Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
         Span<byte> value = stackalloc byte[ValueLength];
-        int keyLength = StoreKeys.AccountKey(key, Encoding.ASCII.GetBytes(user));
+        int keyLength = StoreKeys.AccountKey(key, user);
         if (store.Read(key[..keyLength], value) != ValueLength) return false;
         value.Slice(1, 32).CopyTo(publicKey);
         return true;

@@ -27,7 +27,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
         {
             case RouteResult.Queued or RouteResult.Pending:
                 var acks = Acks; // first: it starts from the mark as it was before this id
-                _ledger.Accept(_server.Store, _userBytes, messageId, LedgerGate, routedElsewhere: result == RouteResult.Pending);
+                _ledger.Accept(_server.Store, _addressBytes, messageId, LedgerGate, routedElsewhere: result == RouteResult.Pending);
                 if (result == RouteResult.Queued) acks.Accepted(messageId); // after every write it covers
                 else acks.Routing(messageId);
                 return true;
@@ -48,7 +48,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     /// <summary>An id at or below the high-water mark: refused before, or accepted and acknowledged again.</summary>
     private bool Retried(ulong messageId)
     {
-        if (_ledger.TryGetRefusal(_server.Store, _userBytes, messageId, LedgerGate, out var code)) return WriteError(code, messageId, "this message was refused before");
+        if (_ledger.TryGetRefusal(_server.Store, _addressBytes, messageId, LedgerGate, out var code)) return WriteError(code, messageId, "this message was refused before");
         Acks.Reacknowledge();
         return true;
     }
@@ -56,13 +56,13 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     /// <summary>Refuses one message for good: ERROR now, and remembered for a retry of the same id.</summary>
     private bool Refuse(ErrorCode code, ulong messageId, string? message = null)
     {
-        _ledger.Refuse(_server.Store, _userBytes, messageId, code, LedgerGate);
+        _ledger.Refuse(_server.Store, _addressBytes, messageId, code, LedgerGate);
         return WriteError(code, messageId, message ?? MessageOf(code));
     }
 
     public void SendServerAck(ulong upTo)
     {
-        _ledger.Acknowledged(_server.Store, _userBytes, upTo, LedgerGate);
+        _ledger.Acknowledged(_server.Store, _addressBytes, upTo, LedgerGate);
         Span<byte> frame = stackalloc byte[MessageFrames.U64FrameLength];
         MessageFrames.WriteU64(frame, FrameType.ServerAck, upTo);
         TryWrite(frame);
@@ -79,6 +79,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
     {
         RouteResult.UnknownRecipient => ErrorCode.UnknownRecipient,
         RouteResult.QueueFull => ErrorCode.QueueFull,
+        RouteResult.StaleDevices => ErrorCode.StaleDevices,
         _ => ErrorCode.InternalError,
     };
 
@@ -90,6 +91,7 @@ internal sealed partial class ClientConnection : IAckSink, IRouteCompletion
         ErrorCode.QueueFull => "the recipient's queue is full",
         ErrorCode.PayloadTooLarge => "payload larger than the server's maximum",
         ErrorCode.InvalidUserName => "not a valid user name",
+        ErrorCode.StaleDevices => "the recipient's devices changed: fetch their bundles (PREKEY_FETCH) and send to every listed device",
         _ => "the recipient's server is unavailable",
     };
 }

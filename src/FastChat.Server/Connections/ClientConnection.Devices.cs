@@ -18,12 +18,19 @@ internal sealed partial class ClientConnection
 
     private async Task PublishDeviceListAsync(DeviceListPublishBody publish)
     {
-        if (!_server.PrekeyLimits.TryUpload(UserName, out var wait))
+        if (!_server.PrekeyLimits.TryUpload(Address, out var wait))
         {
             TryWrite(ControlFrames.Encode(new DeviceListStatusBody(publish.RequestId, DeviceListStatusCode.Unavailable, 0,
                 $"too many publishes; retry in {Math.Ceiling(wait.TotalSeconds)} s")));
             return;
         }
-        TryWrite(ControlFrames.Encode(await _server.DeviceLists.PublishAsync(UserName, publish).ConfigureAwait(false)));
+        if (_device != Protocol.Wire.DeviceAddress.Primary)
+        {
+            TryWrite(ControlFrames.Encode(new DeviceListStatusBody(publish.RequestId, DeviceListStatusCode.NotPrimary, 0, "only the primary device publishes the account's list")));
+            return;
+        }
+        var published = await _server.DeviceLists.PublishAsync(UserName, publish).ConfigureAwait(false);
+        if (published.Current is { } current) ApplyPublishedList(published.Previous, current);
+        TryWrite(ControlFrames.Encode(published.Status));
     }
 }

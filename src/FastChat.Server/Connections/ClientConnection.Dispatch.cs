@@ -24,12 +24,14 @@ internal sealed partial class ClientConnection
                 return false;
             case FrameType.Register when _state == ConnectionState.Registering:
                 return QueueRegister(frame.Body);
-            case FrameType.Send or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch or FrameType.DeviceListPublish
-                when _state != ConnectionState.Authenticated:
-                Close(ErrorCode.NotAuthenticated, "register first");
+            case FrameType.Send or FrameType.SendDevices or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
+                or FrameType.DeviceListPublish or FrameType.LinkQuery when _state != ConnectionState.Authenticated:
+                Close(ErrorCode.NotAuthenticated, _state == ConnectionState.Linking ? "this device is not linked yet" : "register first");
                 return false;
             case FrameType.Send:
                 return HandleSend(frame.Body);
+            case FrameType.SendDevices:
+                return HandleSendDevices(frame.Body);
             case FrameType.Read:
                 return HandleRead(frame.Body);
             case FrameType.DeliveryAck:
@@ -40,6 +42,8 @@ internal sealed partial class ClientConnection
                 return QueuePrekeyFetch(frame.Body);
             case FrameType.DeviceListPublish:
                 return QueueDeviceListPublish(frame.Body);
+            case FrameType.LinkQuery:
+                return HandleLinkQuery(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
                 // A known type in the wrong state (REGISTER after login, a server-only type) is the
@@ -56,7 +60,20 @@ internal sealed partial class ClientConnection
         if (messageId <= _ledger.HighWater) return Retried(messageId);
         if (payload.Length > _server.Options.MaxPayloadBytes) return Refuse(ErrorCode.PayloadTooLarge, messageId);
         if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return Refuse(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
-        var request = new RouteRequest(to, DeliveryKind.Message, messageId, _userBytes, UserName, payload);
+        var request = new RouteRequest(to, DeliveryKind.Message, messageId, _addressBytes, Address, payload);
+        return Routed(_server.Router.Route(request, this, messageId), messageId);
+    }
+
+    /// <summary>One message as a copy per device of the recipient; the recipient's home checks the set against its list.</summary>
+    private bool HandleSendDevices(ReadOnlySpan<byte> body)
+    {
+        if (!DeviceCopyFrames.TryParseSendDevices(body, out ulong messageId, out var to, out var copies)) return Malformed("SEND_DEVICES");
+        Span<byte> devices = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        if (!DeviceCopyFrames.TryReadCopies(copies, out _, devices, out _)) return Malformed("SEND_DEVICES");
+        if (messageId <= _ledger.HighWater) return Retried(messageId);
+        if (copies.Length > _server.Options.MaxPayloadBytes) return Refuse(ErrorCode.PayloadTooLarge, messageId, "the copies together are larger than the server's maximum payload");
+        if (!FastChat.Protocol.Wire.UserName.IsValid(to)) return Refuse(ErrorCode.InvalidUserName, messageId, "recipient is not a valid user name");
+        var request = new RouteRequest(to, DeliveryKind.DeviceCopies, messageId, _addressBytes, Address, copies);
         return Routed(_server.Router.Route(request, this, messageId), messageId);
     }
 
@@ -64,8 +81,8 @@ internal sealed partial class ClientConnection
     {
         if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId)) return Malformed("READ");
         if (messageId <= _ledger.HighWater) return Retried(messageId);
-        if (!FastChat.Protocol.Wire.UserName.IsValid(peer)) return Refuse(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name");
-        var request = new RouteRequest(peer, DeliveryKind.ReadReceipt, readId, _userBytes, UserName, default);
+        if (!DeviceAddress.TryParse(peer, out _, out _)) return Refuse(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name or device address");
+        var request = new RouteRequest(peer, DeliveryKind.ReadReceipt, readId, _addressBytes, Address, default);
         return Routed(_server.Router.Route(request, this, messageId), messageId);
     }
 
@@ -75,13 +92,13 @@ internal sealed partial class ClientConnection
     {
         if (!MessageFrames.TryParseU64(body, out ulong upTo)) return Malformed("DELIVERY_ACK");
         var receipts = t_receipts ??= new List<(string, ulong)>();
-        var status = _server.Queues.Acknowledge(this, _userBytes, upTo, receipts);
+        var status = _server.Queues.Acknowledge(this, _addressBytes, upTo, receipts);
         // ✓✓ for each sender, through the same router as messages (best effort, like before: a full queue drops it).
-        Span<byte> peer = stackalloc byte[FastChat.Protocol.Wire.UserName.MaxLength];
+        Span<byte> peer = stackalloc byte[DeviceAddress.MaxLength];
         foreach (var (peerName, messageId) in receipts)
         {
             int n = System.Text.Encoding.ASCII.GetBytes(peerName, peer);
-            _server.Router.Route(new RouteRequest(peer[..n], DeliveryKind.DeliveredReceipt, messageId, _userBytes, UserName, default), null, 0);
+            _server.Router.Route(new RouteRequest(peer[..n], DeliveryKind.DeliveredReceipt, messageId, _addressBytes, Address, default), null, 0);
         }
         receipts.Clear();
         if (status != AckStatus.BeyondDelivered) return true;

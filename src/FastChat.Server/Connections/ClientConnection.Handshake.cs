@@ -50,18 +50,28 @@ internal sealed partial class ClientConnection
         Span<byte> registered = stackalloc byte[32];
         if (!_server.Accounts.TryGetKey(_userName, registered))
         {
+            if (hello.LinkIdentityKey is not null)
+            {
+                Close(ErrorCode.AuthFailed, $"there is no account {_userName} to link this device to");
+                return false;
+            }
             _state = ConnectionState.Registering;
             _registration = new RegistrationPhase(_userName, clientStaticKey.ToArray());
             TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.RegistrationRequired, _userName, NowMs, 0)));
             return true;
         }
-        if (!CryptographicOperations.FixedTimeEquals(registered, clientStaticKey))
+        // The primary is the registered key; a companion is a key the account's signed list names.
+        byte? device = CryptographicOperations.FixedTimeEquals(registered, clientStaticKey)
+            ? Protocol.Wire.DeviceAddress.Primary
+            : _server.DeviceLists.FindDevice(_userName, clientStaticKey);
+        if (device is { } signedIn)
         {
-            Close(ErrorCode.AuthFailed, "this name is registered to another device key");
-            return false;
+            StartSession(signedIn);
+            return true;
         }
-        StartSession();
-        return true;
+        if (hello.LinkIdentityKey is { } identityKey) return WaitForLink(clientStaticKey, identityKey);
+        Close(ErrorCode.AuthFailed, "this name is registered to another device key; to add this device, link it from the account's primary device");
+        return false;
     }
 
     private bool Redirect(Routing.UserLocation home)
@@ -76,9 +86,12 @@ internal sealed partial class ClientConnection
         return false;
     }
 
-    private void StartSession()
+    private void StartSession(byte device)
     {
-        _ledger.Load(_server.Store, _userBytes);
+        _device = device;
+        _address = Protocol.Wire.DeviceAddress.Format(UserName, device);
+        _addressBytes = System.Text.Encoding.ASCII.GetBytes(_address);
+        _ledger.Load(_server.Store, _addressBytes);
         _state = ConnectionState.Authenticated;
         _server.Metrics.SessionStarted();
         _sessionStarted = true;
@@ -93,11 +106,11 @@ internal sealed partial class ClientConnection
         _transport = transport;
         _userName = user;
         _userBytes = System.Text.Encoding.ASCII.GetBytes(user);
-        StartSession();
+        StartSession(Protocol.Wire.DeviceAddress.Primary);
     }
 
     public void OnAttached(long queued) =>
-        TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, UserName, NowMs, queued)));
+        TryWrite(ControlFrames.Encode(new WelcomeBody(WelcomeState.Authenticated, UserName, NowMs, queued, _device)));
 
     private long NowMs => _server.Clock.UnixMs;
 }

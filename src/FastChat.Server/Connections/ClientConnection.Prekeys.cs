@@ -28,13 +28,13 @@ internal sealed partial class ClientConnection
 
     private async Task UploadPrekeysAsync(PrekeyUploadBody upload)
     {
-        if (!_server.PrekeyLimits.TryUpload(UserName, out var wait))
+        if (!_server.PrekeyLimits.TryUpload(Address, out var wait))
         {
             TryWrite(ControlFrames.Encode(new PrekeyStatusBody(upload.RequestId, PrekeyStatusCode.RateLimited, 0, 0, 0, 0,
                 $"too many uploads; retry in {Math.Ceiling(wait.TotalSeconds)} s")));
             return;
         }
-        var status = await _server.Prekeys.UploadAsync(UserName, PrekeyStore.PrimaryDevice, upload).ConfigureAwait(false);
+        var status = await _server.Prekeys.UploadAsync(UserName, _device, upload).ConfigureAwait(false);
         TryWrite(ControlFrames.Encode(status));
     }
 
@@ -61,6 +61,6 @@ internal sealed partial class ClientConnection
     /// <summary>After WELCOME: tell a device whose stock is low or whose signed prekey is old.</summary>
     private void SendPrekeyLoginNotice()
     {
-        if (_server.Prekeys.LoginNotice(UserName, PrekeyStore.PrimaryDevice) is { } notice) TryWrite(ControlFrames.Encode(notice));
+        if (_server.Prekeys.LoginNotice(UserName, _device) is { } notice) TryWrite(ControlFrames.Encode(notice));
     }
 }

@@ -36,7 +36,7 @@ internal sealed partial class ClientConnection
         else if (outcome.Registered)
         {
             _registration = null;
-            StartSession();
+            StartSession(DeviceAddress.Primary);
         }
     }
 

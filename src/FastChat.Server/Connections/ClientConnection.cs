@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FastChat.Server.Connections;
 
-internal enum ConnectionState { Handshaking, Registering, Authenticated, Closing }
+internal enum ConnectionState { Handshaking, Registering, Linking, Authenticated, Closing }
 
 /// <summary>
 /// One client connection: preamble and handshake, then records in and out. Split by job across
@@ -24,8 +24,11 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     private readonly long _id;
     private readonly long _openedTicks;
     private NoiseTransport? _transport;
-    private string? _userName;
+    private string? _userName;      // the account
     private byte[]? _userBytes;
+    private byte _device;           // the signed-in device of the account, its address below
+    private string? _address;
+    private byte[]? _addressBytes;
     private volatile ConnectionState _state;
     private long _lastReceiveTicks;
     private volatile bool _pingOutstanding;
@@ -43,6 +46,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     }
 
     public string UserName => _userName ?? "";
+    public string Address => _address ?? "";
     public QueueState? Queue { get; set; }
     public ConnectionState State => _state;
     public long OpenedTicks => _openedTicks;
@@ -108,6 +112,8 @@ internal sealed partial class ClientConnection : IDeliveryTarget
 
     public void Replace() => Close(ErrorCode.Replaced, "signed in from another connection");
 
+    public void Removed() => Close(ErrorCode.DeviceRemoved, "this device was removed from the account by its primary device");
+
     public void Notify(byte[] frame) => TryWrite(frame);
 
     public void Relocate(Routing.UserLocation nextHome)
@@ -127,6 +133,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     private async Task FinishAsync()
     {
         _state = ConnectionState.Closing;
+        StopWaitingForLink();
         if (_sessionStarted)
         {
             _server.Queues.Detach(this);

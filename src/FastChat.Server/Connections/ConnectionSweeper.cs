@@ -15,6 +15,7 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, ServerConte
         long handshakeMs = (long)o.HandshakeTimeout.TotalMilliseconds;
         long keepaliveMs = (long)o.Keepalive.TotalMilliseconds;
         long idleMs = (long)o.IdleTimeout.TotalMilliseconds;
+        long linkMs = (long)server.DeviceOptions.LinkTimeout.TotalMilliseconds;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(1000, keepaliveMs / 2)), server.Clock.Time);
         try
         {
@@ -28,7 +29,10 @@ internal sealed class ConnectionSweeper(ConnectionRegistry registry, ServerConte
                         case ConnectionState.Handshaking when now - connection.OpenedTicks > handshakeMs:
                             connection.Abort("handshake timeout");
                             break;
-                        case ConnectionState.Registering or ConnectionState.Authenticated when !connection.ServerWorking:
+                        case ConnectionState.Linking when now - connection.OpenedTicks > linkMs:
+                            connection.Close(ErrorCode.AuthFailed, "this device was not linked in time; show a new link code");
+                            break;
+                        case ConnectionState.Registering or ConnectionState.Authenticated or ConnectionState.Linking when !connection.ServerWorking:
                             long quiet = now - connection.LastReceiveTicks;
                             if (quiet > idleMs) connection.Close(ErrorCode.IdleTimeout, "no traffic within the idle timeout");
                             else if (quiet > keepaliveMs && !connection.PingOutstanding) connection.SendPing();

@@ -27,6 +27,8 @@ internal sealed class ServerContext(
     Prekeys.IPrekeyDirectory prekeyDirectory,
     Prekeys.PrekeyRateLimits prekeyLimits,
     DeviceLists.DeviceListStore deviceLists,
+    DeviceLists.PendingLinks pendingLinks,
+    DeviceLists.DeviceOptions deviceOptions,
     ILoggerFactory loggerFactory)
 {
     public ConnectionOptions Options { get; } = options;
@@ -47,6 +49,8 @@ internal sealed class ServerContext(
     public Prekeys.IPrekeyDirectory PrekeyDirectory { get; } = prekeyDirectory;
     public Prekeys.PrekeyRateLimits PrekeyLimits { get; } = prekeyLimits;
     public DeviceLists.DeviceListStore DeviceLists { get; } = deviceLists;
+    public DeviceLists.PendingLinks PendingLinks { get; } = pendingLinks;
+    public DeviceLists.DeviceOptions DeviceOptions { get; } = deviceOptions;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

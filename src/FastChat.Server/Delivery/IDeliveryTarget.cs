@@ -2,10 +2,11 @@ using FastChat.Protocol.Frames;
 
 namespace FastChat.Server.Delivery;
 
-/// <summary>A connected, authenticated user as the delivery layer sees it.</summary>
+/// <summary>A connected, authenticated device as the delivery layer sees it.</summary>
 internal interface IDeliveryTarget
 {
-    string UserName { get; }
+    /// <summary>The device's address (<see cref="Protocol.Wire.DeviceAddress"/>): its queue's name.</summary>
+    string Address { get; }
 
     /// <summary>The queue cursor, set by <see cref="UserQueues.Attach"/>; guarded by the user's stripe lock.</summary>
     QueueState? Queue { get; set; }
@@ -25,6 +26,9 @@ internal interface IDeliveryTarget
 
     /// <summary>A newer login of the same user took over; close with a reason.</summary>
     void Replace();
+
+    /// <summary>The account's primary removed this device from its list; close with a reason.</summary>
+    void Removed();
 
     /// <summary>
     /// The user's partition is moving to another node: close, redirecting the client to

@@ -21,8 +21,8 @@ internal sealed class LocalDirectory
     /// <summary>Everyone connected now (a copy; for rare sweeps such as a hand-off).</summary>
     public IDeliveryTarget[] Snapshot() => _byName.Values.ToArray();
 
-    public void Set(IDeliveryTarget target) => _byName[target.UserName] = target;
+    public void Set(IDeliveryTarget target) => _byName[target.Address] = target;
 
     public bool Remove(IDeliveryTarget target) =>
-        _byName.TryRemove(new KeyValuePair<string, IDeliveryTarget>(target.UserName, target));
+        _byName.TryRemove(new KeyValuePair<string, IDeliveryTarget>(target.Address, target));
 }

@@ -153,8 +153,8 @@ internal sealed class UserQueues
     /// </summary>
     public bool Attach(IDeliveryTarget target)
     {
-        Span<byte> user = stackalloc byte[UserName.MaxLength];
-        user = user[..Encoding.ASCII.GetBytes(target.UserName, user)];
+        Span<byte> user = stackalloc byte[DeviceAddress.MaxLength];
+        user = user[..Encoding.ASCII.GetBytes(target.Address, user)];
         lock (StripeOf(user))
         {
             if (!_gate.MayWrite(user)) return false;
@@ -187,8 +187,8 @@ internal sealed class UserQueues
 
     public void Detach(IDeliveryTarget target)
     {
-        Span<byte> user = stackalloc byte[UserName.MaxLength];
-        user = user[..Encoding.ASCII.GetBytes(target.UserName, user)];
+        Span<byte> user = stackalloc byte[DeviceAddress.MaxLength];
+        user = user[..Encoding.ASCII.GetBytes(target.Address, user)];
         lock (StripeOf(user))
         {
             _directory.Remove(target);
@@ -302,6 +302,32 @@ internal sealed class UserQueues
             head++;
         }
         return head;
+    }
+
+    /// <summary>
+    /// A device left its account: every entry of its queue goes (its sequence numbers go on from
+    /// the old tail). Its connection, if any, is detached and returned for the caller to close.
+    /// </summary>
+    public IDeliveryTarget? Purge(ReadOnlySpan<byte> address)
+    {
+        IDeliveryTarget? detached = null;
+        lock (StripeOf(address))
+        {
+            if (!_gate.MayWrite(address)) return null;
+            if (_directory.Find(address) is { } target)
+            {
+                _directory.Remove(target);
+                target.Queue?.Release();
+                target.Queue = null;
+                detached = target;
+            }
+            var (head, tail) = ReadMeta(address);
+            Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+            for (ulong sequence = head; sequence < tail; sequence++) _store.Delete(key[..StoreKeys.ItemKey(key, address, sequence)]);
+            WriteMeta(address, tail, tail);
+        }
+        _commit.MarkDirty();
+        return detached;
     }
 
     private (ulong Head, ulong Tail) ReadMeta(ReadOnlySpan<byte> user)

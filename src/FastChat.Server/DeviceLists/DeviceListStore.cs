@@ -1,5 +1,6 @@
 using System.Text;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
 using FastChat.Server.Accounts;
 using FastChat.Server.Storage;
 using FastChat.Signal.Curve;
@@ -12,11 +13,65 @@ namespace FastChat.Server.DeviceLists;
 /// unchanged since registration, the primary being the device registered to the account — but
 /// clients do not trust it for that: they check the signature against the account key they know.
 /// A publish asks the ownership gate, and is answered once durable (and on the in-sync replicas).
+/// A user's lock (<see cref="LockFor"/>) is also held while a send is checked against the list and
+/// its copies queued, so no publish falls between the two; it is taken before a queue's stripe
+/// lock, never while holding one.
 /// </summary>
 internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, DeviceOptions options)
 {
     private static readonly byte[] PrimaryOnly = [DeviceList.PrimaryDevice];
+    /// <summary>A stored record: 3 + statement (at most 40 + 16 × 66) + signature.</summary>
+    private const int MaxRecordLength = 3 + 40 + 17 + ProtocolLimits.MaxDevicesPerUser * 66 + SignedDeviceList.SignatureLength;
     private readonly object[] _locks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
+
+    public object LockFor(ReadOnlySpan<byte> user) => _locks[System.IO.Hashing.XxHash32.HashToUInt32(user) % (uint)_locks.Length];
+
+    /// <summary>
+    /// Without allocating (per send): the devices of <paramref name="user"/>'s current list in
+    /// ascending order and its generation; the primary alone at generation 0 when no list is
+    /// stored or the stored one predates the account's registration. Call under <see cref="LockFor"/>.
+    /// </summary>
+    public int CurrentDevices(ReadOnlySpan<byte> user, Span<byte> deviceIds, out ulong generation)
+    {
+        generation = 0;
+        deviceIds[0] = DeviceList.PrimaryDevice;
+        Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+        Span<byte> value = stackalloc byte[MaxRecordLength];
+        int length = store.Read(key[..StoreKeys.DeviceListKey(key, user)], value);
+        if (length < 3) return 1;
+        int statementLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(value[1..]);
+        if (length < 3 + statementLength
+            || !DeviceList.TryPeek(value.Slice(3, statementLength), out ulong stored, deviceIds, out int count, out var primaryNoise)
+            || !IsCurrent(user, primaryNoise))
+        {
+            deviceIds[0] = DeviceList.PrimaryDevice;
+            return 1;
+        }
+        generation = stored;
+        return count;
+    }
+
+    /// <summary>The device of <paramref name="user"/>'s current list whose Noise key this is (sign-in of a companion).</summary>
+    public byte? FindDevice(string user, ReadOnlySpan<byte> noiseKey)
+    {
+        var name = Encoding.ASCII.GetBytes(user);
+        if (Read(name) is not { } signed) return null;
+        var list = signed.List;
+        return IsCurrent(name, list.Primary.NoiseKey) ? list.FindByNoiseKey(noiseKey)?.DeviceId : null;
+    }
+
+    /// <summary>The stored list if it belongs to the account's registration (its primary is the registered key).</summary>
+    public SignedDeviceList? ReadCurrent(string user)
+    {
+        var name = Encoding.ASCII.GetBytes(user);
+        return Read(name) is { } signed && IsCurrent(name, signed.List.Primary.NoiseKey) ? signed : null;
+    }
+
+    private bool IsCurrent(ReadOnlySpan<byte> user, ReadOnlySpan<byte> primaryNoiseKey)
+    {
+        Span<byte> registered = stackalloc byte[32];
+        return accounts.TryGetKey(user, registered) && registered.SequenceEqual(primaryNoiseKey);
+    }
 
     public SignedDeviceList? Read(ReadOnlySpan<byte> user)
     {
@@ -28,23 +83,29 @@ internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOw
     public IReadOnlyList<byte> DeviceIds(SignedDeviceList? list) =>
         list is null ? PrimaryOnly : list.List.Devices.Select(d => d.DeviceId).ToArray();
 
-    public async Task<DeviceListStatusBody> PublishAsync(string user, DeviceListPublishBody publish)
+    /// <summary>Stores a new list; <see cref="DeviceListPublished.Previous"/> is the list it replaced (for the devices it removed).</summary>
+    public async Task<DeviceListPublished> PublishAsync(string user, DeviceListPublishBody publish)
     {
         var name = Encoding.ASCII.GetBytes(user);
         var list = publish.List.List;
-        lock (_locks[(uint)StringComparer.Ordinal.GetHashCode(user) % (uint)_locks.Length])
+        SignedDeviceList? previous;
+        lock (LockFor(name))
         {
-            if (!gate.MayWrite(name)) return Status(publish, DeviceListStatusCode.Unavailable, 0, "your account is moving to another server; retry shortly");
+            if (!gate.MayWrite(name)) return Refused(publish, DeviceListStatusCode.Unavailable, 0, "your account is moving to another server; retry shortly");
             var stored = Read(name);
+            previous = stored is not null && IsCurrent(name, stored.List.Primary.NoiseKey) ? stored : null;
             ulong storedGeneration = stored?.List.Generation ?? 0;
             var refusal = Check(user, publish.List, list, stored);
-            if (refusal is { } problem) return Status(publish, problem.Code, storedGeneration, problem.Message);
+            if (refusal is { } problem) return Refused(publish, problem.Code, storedGeneration, problem.Message);
             Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
             store.Upsert(key[..StoreKeys.DeviceListKey(key, name)], StoredDeviceList.Encode(publish.List));
         }
         await commit.WaitForCommitAsync().ConfigureAwait(false);
-        return Status(publish, DeviceListStatusCode.Stored, list.Generation, "stored");
+        return new DeviceListPublished(Status(publish, DeviceListStatusCode.Stored, list.Generation, "stored"), previous?.List, list);
     }
+
+    private static DeviceListPublished Refused(DeviceListPublishBody publish, DeviceListStatusCode code, ulong generation, string message) =>
+        new(Status(publish, code, generation, message), null, null);
 
     private (DeviceListStatusCode Code, string Message)? Check(string user, SignedDeviceList signed, DeviceList list, SignedDeviceList? stored)
     {
@@ -76,3 +137,6 @@ internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOw
     private static DeviceListStatusBody Status(DeviceListPublishBody publish, DeviceListStatusCode code, ulong generation, string message) =>
         new(publish.RequestId, code, generation, message);
 }
+
+/// <summary>What a publish did: the answer, and when stored the list it replaced and the new one.</summary>
+internal sealed record DeviceListPublished(DeviceListStatusBody Status, DeviceList? Previous, DeviceList? Current);

@@ -77,6 +77,8 @@ public sealed class FastChatOptions
     public int PrekeyUploadsPerMinute { get; set; } = 2;
     /// <summary>Devices an account's signed list may name: the primary and its linked companions.</summary>
     public int MaxDevicesPerAccount { get; set; } = 5;
+    /// <summary>How long a new device may wait for its primary to approve it.</summary>
+    public TimeSpan LinkTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Group commit: the longest a durable acknowledgement waits for company.</summary>
     public int CommitIntervalMicroseconds { get; set; } = 1000;
@@ -125,7 +127,7 @@ public sealed class FastChatOptions
         UploadsPerMinute = PrekeyUploadsPerMinute,
     };
 
-    internal DeviceLists.DeviceOptions Devices => new() { MaxDevices = MaxDevicesPerAccount };
+    internal DeviceLists.DeviceOptions Devices => new() { MaxDevices = MaxDevicesPerAccount, LinkTimeout = LinkTimeout };
 
     internal StorageOptions Storage => new()
     {
@@ -169,6 +171,7 @@ public sealed class FastChatOptions
             throw new ArgumentException("FastChat:PrekeyFetchBurst, PrekeyFetchesPerMinute, PrekeyUploadBurst and PrekeyUploadsPerMinute must be positive.");
         if (MaxDevicesPerAccount < 1 || MaxDevicesPerAccount > ProtocolLimits.MaxDevicesPerUser)
             throw new ArgumentException($"FastChat:MaxDevicesPerAccount must be 1-{ProtocolLimits.MaxDevicesPerUser}.");
+        if (LinkTimeout <= TimeSpan.Zero) throw new ArgumentException("FastChat:LinkTimeout must be positive.");
         Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -56,6 +56,7 @@ public static class FastChatHost
         services.AddSingleton<LocalMessageRouter>();
         services.AddSingleton(options.Prekeys);
         services.AddSingleton(options.Devices);
+        services.AddSingleton<DeviceLists.PendingLinks>();
         services.AddSingleton<DeviceLists.DeviceListStore>();
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();

@@ -7,7 +7,7 @@ using FastChat.Signal.Curve;
 namespace FastChat.Server.Prekeys;
 
 /// <summary>What a bundle fetch took from the store (with the device list that names the devices), and whom to tell their stock ran low.</summary>
-internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles, IReadOnlyList<PrekeyStatusBody> LowStockNotices,
+internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<DevicePrekeyBundle> Bundles, IReadOnlyList<(byte Device, PrekeyStatusBody Notice)> LowStockNotices,
     SignedDeviceList? DeviceList = null);
 
 /// <summary>
@@ -19,8 +19,6 @@ internal sealed record PrekeyTake(PrekeyFetchStatus Status, IReadOnlyList<Device
 internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, DeviceLists.DeviceListStore deviceLists,
     PrekeyOptions options, TimeProvider time)
 {
-    /// <summary>Until companions can sign in (linking), the device on a connection is the primary.</summary>
-    public const byte PrimaryDevice = DeviceList.PrimaryDevice;
     private static readonly long HandoutWindowMs = (long)TimeSpan.FromHours(1).TotalMilliseconds;
 
     private readonly object[] _locks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
@@ -54,14 +52,14 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
     {
         var name = Encoding.ASCII.GetBytes(user);
         var bundles = new List<DevicePrekeyBundle>();
-        var notices = new List<PrekeyStatusBody>();
+        var notices = new List<(byte, PrekeyStatusBody)>();
         bool wrote = false;
         SignedDeviceList? deviceList;
         lock (LockOf(user))
         {
             if (!gate.MayWrite(name)) return new PrekeyTake(PrekeyFetchStatus.Unavailable, [], []);
             if (!accounts.Exists(name)) return new PrekeyTake(PrekeyFetchStatus.UnknownUser, [], []);
-            deviceList = deviceLists.Read(name);
+            deviceList = deviceLists.ReadCurrent(user);
             foreach (byte device in deviceLists.DeviceIds(deviceList))
             {
                 if (Read(name, device) is not { } record) continue;
@@ -70,7 +68,7 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
                 {
                     Write(name, device, record);
                     wrote = true;
-                    if (record.Stock.Count < options.LowWater) notices.Add(Status(0, PrekeyStatusCode.Stored, record, "one-time prekeys are running low"));
+                    if (record.Stock.Count < options.LowWater) notices.Add((device, Status(0, PrekeyStatusCode.Stored, record, "one-time prekeys are running low")));
                 }
                 bundles.Add(new DevicePrekeyBundle(device, record.RegistrationId, record.IdentityKey, record.SignedPrekey, oneTime));
             }
@@ -157,6 +155,19 @@ internal sealed class PrekeyStore(FasterStore store, GroupCommit commit, IOwners
     private PrekeyStatusBody Status(ulong requestId, PrekeyStatusCode code, DevicePrekeys? record, string message) =>
         new(requestId, code, record?.Stock.Count ?? 0, options.LowWater, record?.SignedPrekey.Id ?? 0,
             record is null ? 0 : Math.Max(0, (NowMs - record.SignedPrekeyUploadedMs) / 1000), message);
+
+    /// <summary>A device left the account: its prekeys go (durably with the next commit).</summary>
+    public void Remove(string user, byte device)
+    {
+        var name = Encoding.ASCII.GetBytes(user);
+        lock (LockOf(user))
+        {
+            if (!gate.MayWrite(name)) return;
+            Span<byte> key = stackalloc byte[StoreKeys.MaxLength];
+            store.Delete(key[..StoreKeys.PrekeyKey(key, name, device)]);
+        }
+        commit.MarkDirty();
+    }
 
     private DevicePrekeys? Read(ReadOnlySpan<byte> user, byte device)
     {

@@ -15,6 +15,8 @@ internal enum RouteResult
     Unavailable,
     /// <summary>Not this node's to write now (its partition is moving): the mesh holds the entry until the new home serves it.</summary>
     NotOwned,
+    /// <summary>The copies do not name exactly the devices of the recipient's current signed list (or a plain SEND to an account with companions).</summary>
+    StaleDevices,
     /// <summary>Mesh internal: a peer link is handing entries back to be held; route again at once.</summary>
     Retry,
 }

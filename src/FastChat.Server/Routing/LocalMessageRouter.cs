@@ -1,5 +1,8 @@
+using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
 using FastChat.Server.Accounts;
 using FastChat.Server.Delivery;
+using FastChat.Server.DeviceLists;
 using FastChat.Server.Telemetry;
 
 namespace FastChat.Server.Routing;
@@ -8,9 +11,12 @@ namespace FastChat.Server.Routing;
 /// Entries for users homed here. An entry for an existing account goes into its durable queue
 /// (which pushes it to a live connection); the answer is always immediate. Alone it is the
 /// router of a fleet of one; in a cluster the mesh router hands it the users this node owns.
+/// A message must reach every device of the recipient's signed list (protocol-spec/13-devices.md):
+/// SEND_DEVICES copies are checked against the list and queued per device under the list's lock;
+/// a plain SEND is a message for the primary alone, refused once the account has companions.
 /// </summary>
 internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory directory, UserQueues queues, AccountStore accounts,
-    FastChatMetrics metrics) : IMessageRouter
+    DeviceListStore deviceLists, FastChatMetrics metrics) : IMessageRouter
 {
     public RouteResult Route(in RouteRequest request, IRouteCompletion? completion, ulong token) =>
         locator.Locate(request.Recipient).IsLocal ? RouteHere(request) : RouteResult.Unavailable;
@@ -18,8 +24,72 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
     /// <summary>Queues an entry for a user this node is the home of (the caller has checked).</summary>
     public RouteResult RouteHere(in RouteRequest request)
     {
-        if (directory.Find(request.Recipient) is null && !accounts.Exists(request.Recipient)) return RouteResult.UnknownRecipient;
-        var status = queues.Enqueue(request.Recipient, request.Kind, request.MessageId, request.From, request.FromName, request.Payload);
+        if (!DeviceAddress.TryParse(request.Recipient, out var account, out byte device)) return RouteResult.UnknownRecipient;
+        if (request.Kind == DeliveryKind.DeviceCopies) return RouteCopies(request, account);
+        if (request.Kind == DeliveryKind.Message) return RouteToPrimary(request, account);
+        // Receipts go to the device they are about; a removed companion's address is no one's.
+        if (directory.Find(request.Recipient) is null && !(accounts.Exists(account) && (device == DeviceAddress.Primary || IsListed(account, device))))
+            return RouteResult.UnknownRecipient;
+        return Enqueued(queues.Enqueue(request.Recipient, request.Kind, request.MessageId, request.From, request.FromName, request.Payload));
+    }
+
+    private RouteResult RouteToPrimary(in RouteRequest request, ReadOnlySpan<byte> account)
+    {
+        if (account.Length != request.Recipient.Length) return RouteResult.UnknownRecipient; // messages name accounts, never devices
+        if (directory.Find(request.Recipient) is null && !accounts.Exists(account)) return RouteResult.UnknownRecipient;
+        Span<byte> expected = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        lock (deviceLists.LockFor(account))
+        {
+            // Fine while the list has no device but the primary (and the sender itself, writing to its own account).
+            int count = ExpectedDevices(account, request.From, expected, out _);
+            if (count > 1 || (count == 1 && expected[0] != DeviceAddress.Primary)) return RouteResult.StaleDevices;
+            return Enqueued(queues.Enqueue(request.Recipient, request.Kind, request.MessageId, request.From, request.FromName, request.Payload));
+        }
+    }
+
+    private RouteResult RouteCopies(in RouteRequest request, ReadOnlySpan<byte> account)
+    {
+        Span<byte> devices = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        Span<byte> expected = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        if (account.Length != request.Recipient.Length
+            || !DeviceCopyFrames.TryReadCopies(request.Payload, out ulong generation, devices, out int count)) return RouteResult.UnknownRecipient;
+        if (!accounts.Exists(account)) return RouteResult.UnknownRecipient;
+        Span<byte> address = stackalloc byte[DeviceAddress.MaxLength];
+        lock (deviceLists.LockFor(account))
+        {
+            int expectedCount = ExpectedDevices(account, request.From, expected, out ulong current);
+            if (generation != current || !devices[..count].SequenceEqual(expected[..expectedCount])) return RouteResult.StaleDevices;
+            for (int i = 0; i < count; i++)
+            {
+                // A full queue after others took their copy refuses the message; those copies stay (see the spec).
+                var status = queues.Enqueue(address[..DeviceAddress.Write(address, account, devices[i])], DeliveryKind.Message, request.MessageId,
+                    request.From, request.FromName, DeviceCopyFrames.CopyAt(request.Payload, i));
+                if (status != EnqueueStatus.Queued) return Enqueued(status);
+            }
+        }
+        metrics.MessageRouted();
+        return RouteResult.Queued;
+    }
+
+    /// <summary>The devices a message to <paramref name="account"/> must reach: its list, less the sending device when it writes to its own account.</summary>
+    private int ExpectedDevices(ReadOnlySpan<byte> account, ReadOnlySpan<byte> from, Span<byte> expected, out ulong generation)
+    {
+        int count = deviceLists.CurrentDevices(account, expected, out generation);
+        if (!DeviceAddress.TryParse(from, out var fromAccount, out byte fromDevice) || !fromAccount.SequenceEqual(account)) return count;
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+            if (expected[i] != fromDevice) expected[kept++] = expected[i];
+        return kept;
+    }
+
+    private bool IsListed(ReadOnlySpan<byte> account, byte device)
+    {
+        Span<byte> devices = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        return devices[..deviceLists.CurrentDevices(account, devices, out _)].Contains(device);
+    }
+
+    private RouteResult Enqueued(EnqueueStatus status)
+    {
         if (status == EnqueueStatus.QueueFull) return RouteResult.QueueFull;
         if (status == EnqueueStatus.NotOwned) return RouteResult.NotOwned;
         metrics.MessageRouted();

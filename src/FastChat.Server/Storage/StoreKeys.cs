@@ -3,12 +3,13 @@ using System.Buffers.Binary;
 namespace FastChat.Server.Storage;
 
 /// <summary>
-/// Key layout in the one FASTER store: a kind byte, then fields. User names are at most 32
-/// bytes, so every key fits in <see cref="MaxLength"/> bytes on the stack.
+/// Key layout in the one FASTER store: a kind byte, then fields. A device's queue and sender
+/// state are keyed by its address (<see cref="Protocol.Wire.DeviceAddress"/>, at most 35 bytes),
+/// so every key fits in <see cref="MaxLength"/> bytes on the stack.
 /// </summary>
 internal static class StoreKeys
 {
-    public const int MaxLength = 1 + 8 + 32;
+    public const int MaxLength = 1 + 8 + Protocol.Wire.DeviceAddress.MaxLength;
 
     private const byte Account = (byte)'A';
     private const byte QueueMeta = (byte)'M';
@@ -47,7 +48,7 @@ internal static class StoreKeys
         return 9 + user.Length;
     }
 
-    /// <summary>The user a key belongs to; false for keys of no single user (shared entries).</summary>
+    /// <summary>The user or device address a key belongs to; false for keys of no single user (shared entries).</summary>
     public static bool TryGetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
     {
         user = key.Length == 0 ? default : key[0] switch

@@ -1,3 +1,5 @@
+using FastChat.Client;
+using FastChat.Protocol.Wire;
 using System.Text;
 using FastChat.Client.Encryption;
 using FastChat.Protocol.Frames;
@@ -42,7 +44,11 @@ public class MeshPrekeyTests
             // The bundle from the other node starts a session: bob's message decrypts on alice's device.
             var bobKeys = new SignalDevice();
             new SessionBuilder(bobKeys.Store, alice.Client.UserName).Process(PrekeyMaterial.ToSignal(first.Bundles[0]));
-            await bob.Client.SendAsync(alice.Client.UserName, new SessionCipher(bobKeys.Store, alice.Client.UserName).Encrypt("via the mesh"u8).Body);
+            // alice has two devices now: a SEND for her primary alone is refused by her home (across the mesh), a copy per device is taken.
+            var refused = await Assert.ThrowsAsync<FastChatException>(() => bob.Client.SendAsync(alice.Client.UserName, "only one device"u8.ToArray()));
+            Assert.Equal(ErrorCode.StaleDevices, refused.Code);
+            var forPrimary = new SessionCipher(bobKeys.Store, alice.Client.UserName).Encrypt("via the mesh"u8).Body;
+            await bob.Client.SendToDevicesAsync(alice.Client.UserName, 1, [(1, forPrimary), (2, "for device 2"u8.ToArray())]);
             var received = await alice.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10));
             Assert.Equal("via the mesh", Encoding.UTF8.GetString(new SessionCipher(aliceKeys.Store, bob.Client.UserName).DecryptPreKeyMessage(received[0].Payload)));
 

@@ -11,11 +11,12 @@ public class QueueItemTests
     private sealed class Target(string user) : IDeliveryTarget
     {
         public readonly List<byte[]> Frames = new();
-        public string UserName => user;
+        public string Address => user;
         public QueueState? Queue { get; set; }
         public bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind) { Frames.Add(frame.ToArray()); return true; }
         public void OnAttached(long queued) { }
         public void Replace() { }
+        public void Removed() { }
         public void Notify(byte[] frame) { }
         public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }

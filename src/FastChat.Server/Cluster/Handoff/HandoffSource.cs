@@ -35,12 +35,12 @@ internal sealed class HandoffSource(ClusterState state, FasterStore store, UserQ
         accounts.Quiesce();
         prekeys.Quiesce();
         deviceLists.Quiesce();
-        var moving = directory.Snapshot().Where(t => IsLeaving(view, t.UserName)).ToArray();
+        var moving = directory.Snapshot().Where(t => IsLeaving(view, t.Address)).ToArray();
         // Each client is sent to its next home, which serves it once the change completes (until then it says "retry").
-        foreach (var target in moving) target.Relocate(ClusterLocator.Elsewhere(view, NextHome(view, target.UserName)));
+        foreach (var target in moving) target.Relocate(ClusterLocator.Elsewhere(view, NextHome(view, target.Address)));
         // Their sessions end (and detach) as soon as their read loops notice; bounded, for a peer that never reads.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (moving.Any(t => directory.Find(System.Text.Encoding.ASCII.GetBytes(t.UserName)) == t) && DateTime.UtcNow < deadline)
+        while (moving.Any(t => directory.Find(System.Text.Encoding.ASCII.GetBytes(t.Address)) == t) && DateTime.UtcNow < deadline)
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         queues.Quiesce();
         logger.LogInformation("Froze the partitions leaving this node (epoch {Epoch}); closed {Users} of their users' connections.", view.Epoch, moving.Length);

@@ -44,6 +44,7 @@ internal sealed class InboundState
     {
         RouteResult.UnknownRecipient => PeerRefusal.UnknownRecipient,
         RouteResult.QueueFull => PeerRefusal.QueueFull,
+        RouteResult.StaleDevices => PeerRefusal.StaleDevices,
         _ => PeerRefusal.Unavailable,
     };
 
@@ -51,6 +52,7 @@ internal sealed class InboundState
     {
         PeerRefusal.UnknownRecipient => RouteResult.UnknownRecipient,
         PeerRefusal.QueueFull => RouteResult.QueueFull,
+        PeerRefusal.StaleDevices => RouteResult.StaleDevices,
         _ => RouteResult.Unavailable,
     };
 }

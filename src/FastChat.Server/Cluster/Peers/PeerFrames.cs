@@ -43,6 +43,7 @@ internal enum PeerRefusal : byte
     /// <summary>The sender's epoch is not the receiver's: one of them has not seen the latest table yet.</summary>
     StaleEpoch = 3,
     Unavailable = 4,
+    StaleDevices = 5,
 }
 
 /// <summary>Encoders and parsers for <see cref="PeerFrameType"/> frames (big-endian, like client frames).</summary>
@@ -102,8 +103,8 @@ internal static class PeerFrames
         if (b.Length < at + fromLength) return false;
         from = b.Slice(at, fromLength);
         payload = b[(at + fromLength)..];
-        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt
-            && UserName.IsValid(to) && UserName.IsValid(from) && payload.Length <= ProtocolLimits.MaxPayload;
+        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt or DeliveryKind.DeviceCopies
+            && DeviceAddress.TryParse(to, out _, out _) && DeviceAddress.TryParse(from, out _, out _) && payload.Length <= ProtocolLimits.MaxPayload;
     }
 
     /// <summary>The token of a FORWARD frame this node built (header included).</summary>
