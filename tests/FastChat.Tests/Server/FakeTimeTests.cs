@@ -85,4 +85,25 @@ public class FakeTimeTests
         var got = await bob.WaitForMessagesAsync(2);
         Assert.Equal(["fresh", "live"], got.Select(m => Encoding.UTF8.GetString(m.Payload)));
     }
+
+    [Fact]
+    public async Task A_device_waiting_to_be_linked_is_let_go_after_the_link_timeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(o => { Configure(o); o.LinkTimeout = TimeSpan.FromSeconds(60); }, time: time);
+        await using var alice = await TestClient.ConnectAsync(server.Port, "alice");
+        await using var waiting = TestClient.Create(server.Port, "alice", configure: o => o.LinkIdentityKey = new SignalDevice().IdentityKey);
+        var ended = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiting.Client.Disconnected += (code, _) => ended.TrySetResult(code);
+        Assert.Equal(WelcomeState.LinkPending, (await waiting.Client.ConnectAsync()).State);
+        Assert.Single(await alice.Client.QueryLinkRequestsAsync());
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        await Task.Yield();
+        Assert.False(ended.Task.IsCompleted);
+        Assert.Single(await alice.Client.QueryLinkRequestsAsync());
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(ErrorCode.AuthFailed, await ended.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Eventually.TrueAsync(() => alice.Client.QueryLinkRequestsAsync().GetAwaiter().GetResult().Count == 0);
+    }
 }
