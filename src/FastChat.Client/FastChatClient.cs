@@ -253,7 +253,7 @@ public sealed partial class FastChatClient : IAsyncDisposable
         _requests.FailAll(new FastChatException(code, reason));
         Disconnected?.Invoke(code, reason);
         bool retry = _options.AutoReconnect && _everConnected && !_dispose.IsCancellationRequested
-            && code is not (ErrorCode.Replaced or ErrorCode.AuthFailed or ErrorCode.InvalidUserName or ErrorCode.RegistrationFailed);
+            && code is not (ErrorCode.Replaced or ErrorCode.AuthFailed or ErrorCode.DeviceRemoved or ErrorCode.InvalidUserName or ErrorCode.RegistrationFailed);
         if (retry) _ = ReconnectAsync();
     }
 

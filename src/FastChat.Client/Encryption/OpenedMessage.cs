@@ -1,3 +1,5 @@
+using FastChat.Protocol.Wire;
+
 namespace FastChat.Client.Encryption;
 
 public enum OpenedStatus
@@ -12,10 +14,22 @@ public enum OpenedStatus
     Duplicate,
     /// <summary>Could not be decrypted (no session, a bad MAC, a malformed envelope): see <see cref="OpenedMessage.Problem"/>.</summary>
     Undecryptable,
+    /// <summary>
+    /// From a companion device that the sender's signed device list (as this device last saw it)
+    /// does not name with that identity: held until <see cref="SecureChat.RefreshDevicesAsync"/>
+    /// finds it in a newer list, never shown before.
+    /// </summary>
+    UnlistedDevice,
 }
 
 /// <summary>An incoming message as the user should see it.</summary>
-public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null);
+/// <param name="From">The sending device's address: "bob" (the primary) or "bob/2".</param>
+/// <param name="To">Set on a copy of a message this account sent (from another of its devices): to whom it went.</param>
+public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null, string? To = null)
+{
+    /// <summary>The sending user (<see cref="From"/> without the device).</summary>
+    public string Sender => DeviceAddress.TryParse(From, out var user, out _) ? user : From;
+}
 
 /// <summary>A send or session start refused because the contact's identity (account key) changed and the user has not accepted the new one.</summary>
 public sealed class IdentityChangedException(string contact)

@@ -6,6 +6,12 @@ public enum EnvelopeKind : byte
 {
     /// <summary>A chat message: the body is UTF-8 text.</summary>
     Text = 1,
+    /// <summary>
+    /// A copy of a text this account sent from another of its devices, so all its devices show the
+    /// conversation: the body is the recipient's length u8 | recipient (ASCII) | the UTF-8 text.
+    /// Only accepted from the account's own devices.
+    /// </summary>
+    SentCopy = 2,
 }
 
 /// <summary>

@@ -1,9 +1,9 @@
 using System.Text;
 using FastChat.Client.Storage;
 using FastChat.Protocol.Frames;
+using FastChat.Protocol.Wire;
 using FastChat.Signal;
 using FastChat.Signal.Curve;
-using FastChat.Signal.Fingerprints;
 using FastChat.Signal.Messages;
 using FastChat.Signal.Sessions;
 
@@ -11,12 +11,13 @@ namespace FastChat.Client.Encryption;
 
 /// <summary>
 /// End-to-end encrypted chat over a <see cref="FastChatClient"/> with the device's
-/// <see cref="DeviceStore"/>: publishes its keys and signed device list, starts sessions from
-/// bundles checked against the contact's list and trusted account key, encrypts every text in a
-/// padded envelope, opens what arrives, keeps prekeys topped up when the server says they run low,
-/// and holds messages from a changed identity until the user accepts it. The store is used under one lock.
+/// <see cref="DeviceStore"/>: publishes its keys and (on the primary) the signed device list,
+/// encrypts every text once per device of the contact and once per other device of this account
+/// (SecureChat.Sending.cs), links and unlinks devices (SecureChat.Devices.cs), opens what
+/// arrives, keeps prekeys topped up when the server says they run low, and holds messages from a
+/// changed identity or an unlisted device until they are accepted or vouched for. The store is used under one lock.
 /// </summary>
-public sealed class SecureChat : IDisposable
+public sealed partial class SecureChat : IDisposable
 {
     public const int PrekeyBatch = 100;
     private readonly FastChatClient _client;
@@ -33,40 +34,24 @@ public sealed class SecureChat : IDisposable
     /// <summary>Signal's address of a user's device (device 1: the primary).</summary>
     public static string Address(string user, byte device = DeviceList.PrimaryDevice) => $"{user}.{device}";
 
-    /// <summary>First publish, or a fresh start: a new signed prekey, <see cref="PrekeyBatch"/> one-time prekeys and the device list naming this device.</summary>
-    public async Task PublishAsync(CancellationToken ct = default)
-    {
-        await UploadAsync(newSignedPrekey: true, PrekeyBatch, ct).ConfigureAwait(false);
-        DeviceListStatusBody status;
-        SignedDeviceList signed;
-        long generation;
-        lock (_storeLock)
-        {
-            generation = _store.GetNumber("device_list_generation", 0) + 1;
-            var list = new DeviceList(_client.UserName, (ulong)generation, _time.GetUtcNow().ToUnixTimeMilliseconds(),
-                [new DeviceEntry(DeviceList.PrimaryDevice, _client.DeviceKey, _store.IdentityKeyPair.PublicKey.Serialized.ToArray())]);
-            signed = DeviceLists.Sign(list, _store.IdentityKeyPair);
-        }
-        status = await _client.PublishDeviceListAsync(signed, ct).ConfigureAwait(false);
-        if (status.Status != DeviceListStatusCode.Stored) throw new SecureChatException($"the device list was refused: {status.Message}");
-        lock (_storeLock) _store.SetNumber("device_list_generation", generation);
-    }
+    private string Me => _client.UserName;
 
-    /// <summary>Encrypts <paramref name="text"/> for <paramref name="contact"/> (starting a session if there is none) and sends it; returns its id once the server has it (✓).</summary>
-    public async Task<ulong> SendTextAsync(string contact, string text, CancellationToken ct = default)
-    {
-        string address = Address(contact);
-        bool hasSession;
-        lock (_storeLock) hasSession = _store.LoadSession(address) is not null;
-        if (!hasSession) await StartSessionAsync(contact, ct).ConfigureAwait(false);
-        var envelope = new PlaintextEnvelope(EnvelopeKind.Text, _time.GetUtcNow().ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes(text));
-        CiphertextMessage ciphertext;
-        lock (_storeLock) ciphertext = new SessionCipher(_store, address).Encrypt(envelope.Encode());
-        return await _client.SendAsync(contact, E2ePayload.Wrap(ciphertext), ct).ConfigureAwait(false);
-    }
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Decrypts an incoming message; never throws for what a sender or server can get wrong.</summary>
     public OpenedMessage Open(IncomingMessage message) => Open(message.From, message.MessageId, message.Payload, message.ServerTime);
+
+    /// <summary>
+    /// As <see cref="Open(IncomingMessage)"/>; a message from a companion device the sender's list
+    /// as last seen does not name makes it fetch that list again (a device linked since). Returns
+    /// what can be shown now: this message, after any held ones the new list released; none if it is still held.
+    /// </summary>
+    public async Task<IReadOnlyList<OpenedMessage>> OpenAsync(IncomingMessage message, CancellationToken ct = default)
+    {
+        var opened = Open(message);
+        if (opened.Status != OpenedStatus.UnlistedDevice) return [opened];
+        return await RefreshDevicesAsync(opened.Sender, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Accepts <paramref name="contact"/>'s new identity; returns the messages held from it, opened.</summary>
     public IReadOnlyList<OpenedMessage> AcceptIdentity(string contact)
@@ -94,40 +79,22 @@ public sealed class SecureChat : IDisposable
             Encoding.ASCII.GetBytes(contact), remote);
     }
 
-    private async Task StartSessionAsync(string contact, CancellationToken ct)
-    {
-        var answer = await _client.FetchPrekeysAsync(contact, ct).ConfigureAwait(false);
-        if (answer.Status != PrekeyFetchStatus.Found)
-            throw new SecureChatException(answer.Status switch
-            {
-                PrekeyFetchStatus.UnknownUser => $"there is no user {contact}",
-                PrekeyFetchStatus.NoPrekeys => $"{contact} has not published encryption keys (an older client): nothing was sent",
-                _ => $"{contact}'s keys cannot be fetched now ({answer.Status}); retry in {Math.Max(1, answer.RetryAfterMs / 1000)} s",
-            });
-        lock (_storeLock)
-        {
-            string address = Address(contact);
-            IReadOnlyList<DevicePrekeyBundle> bundles;
-            try { bundles = DeviceLists.CheckBundles(answer, _store.TrustedIdentity(address)); }
-            catch (DeviceListException ex) when (ex.Message.Contains("account key changed", StringComparison.Ordinal)) { throw new IdentityChangedException(contact); }
-            var primary = bundles.FirstOrDefault(b => b.DeviceId == DeviceList.PrimaryDevice)
-                ?? throw new DeviceListException($"{contact}'s primary device has no bundle");
-            try { new SessionBuilder(_store, address).Process(PrekeyMaterial.ToSignal(primary)); }
-            catch (SignalProtocolException ex) when (ex.Kind == SignalError.UntrustedIdentity) { throw new IdentityChangedException(contact); }
-        }
-    }
-
     private OpenedMessage Open(string from, ulong messageId, byte[] payload, DateTimeOffset? serverTime)
     {
         if (!E2ePayload.TryUnwrap(payload, out var type, out var body))
             return new OpenedMessage(from, messageId, OpenedStatus.Unencrypted, Encoding.UTF8.GetString(payload), serverTime);
+        if (!DeviceAddress.TryParse(from, out var user, out byte device))
+            return new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "not a device address");
         byte[] plaintext;
         lock (_storeLock)
         {
-            var cipher = new SessionCipher(_store, Address(from));
+            if (device != DeviceList.PrimaryDevice && !TrustListedIdentity(user, device))
+                return HoldUnlisted(from, messageId, payload, serverTime);
+            var cipher = new SessionCipher(_store, Address(user, device));
             try { plaintext = type == CiphertextType.PreKey ? cipher.DecryptPreKeyMessage(body) : cipher.DecryptMessage(body); }
             catch (SignalProtocolException ex) when (ex.Kind == SignalError.UntrustedIdentity)
             {
+                if (device != DeviceList.PrimaryDevice) return HoldUnlisted(from, messageId, payload, serverTime);
                 _store.Hold(from, messageId, payload);
                 return new OpenedMessage(from, messageId, OpenedStatus.IdentityChanged, null, serverTime, new IdentityChangedException(from).Message);
             }
@@ -140,10 +107,37 @@ public sealed class SecureChat : IDisposable
                 return new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, ex.Message);
             }
         }
-        if (!PlaintextEnvelope.TryDecode(plaintext, out var envelope) || envelope.Kind != EnvelopeKind.Text)
-            return new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "not a FastChat envelope this client reads");
-        return new OpenedMessage(from, messageId, OpenedStatus.Encrypted, Encoding.UTF8.GetString(envelope.Body),
-            DateTimeOffset.FromUnixTimeMilliseconds(envelope.SentMs));
+        if (!PlaintextEnvelope.TryDecode(plaintext, out var envelope))
+            return new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "not a FastChat envelope");
+        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds(envelope.SentMs);
+        return envelope.Kind switch
+        {
+            EnvelopeKind.Text => new OpenedMessage(from, messageId, OpenedStatus.Encrypted, Encoding.UTF8.GetString(envelope.Body), sentAt),
+            EnvelopeKind.SentCopy when user == Me && SentCopy.TryDecode(envelope.Body, out var to, out var text) =>
+                new OpenedMessage(from, messageId, OpenedStatus.Encrypted, text, sentAt, To: to),
+            _ => new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "a FastChat envelope this client does not read from this sender"),
+        };
+    }
+
+    /// <summary>
+    /// A companion's identity is vouched for by its account's signed list, not by the user: the
+    /// identity this device trusts for it follows the last verified list. False if the list does not name it.
+    /// </summary>
+    private bool TrustListedIdentity(string user, byte device)
+    {
+        if (_store.LoadDeviceList(user)?.List.Find(device) is not { } listed) return false;
+        string address = Address(user, device);
+        if (_store.TrustedIdentity(address) is { } trusted && trusted.AsSpan().SequenceEqual(listed.IdentityKey)) return true;
+        if (!SignalPublicKey.TryParse(listed.IdentityKey, out var key)) return false;
+        _store.SaveIdentity(address, key);
+        return true;
+    }
+
+    private OpenedMessage HoldUnlisted(string from, ulong messageId, byte[] payload, DateTimeOffset? serverTime)
+    {
+        _store.Hold(from, messageId, payload);
+        return new OpenedMessage(from, messageId, OpenedStatus.UnlistedDevice, null, serverTime,
+            $"{from} is not in the signed device list this device knows: held until a newer list names it");
     }
 
     private async Task UploadAsync(bool newSignedPrekey, int count, CancellationToken ct)

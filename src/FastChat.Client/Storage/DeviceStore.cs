@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FastChat.Protocol.Frames;
 using FastChat.Signal.Curve;
 using FastChat.Signal.Sessions;
 using FastChat.Signal.Stores;
@@ -130,6 +131,29 @@ public sealed class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisp
 
     public void SetNumber(string name, long value) =>
         Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "n/" + name, BitConverter.GetBytes(value));
+
+    /// <summary>The last signed device list verified for <paramref name="user"/> (this account's own too); null if none was seen.</summary>
+    public SignedDeviceList? LoadDeviceList(string user) =>
+        Scalar(_db, "SELECT value FROM meta WHERE name = $k", "l/" + user) is byte[] value && value.Length > SignedDeviceList.SignatureLength
+            ? new SignedDeviceList(value[..^SignedDeviceList.SignatureLength], value[^SignedDeviceList.SignatureLength..]) : null;
+
+    /// <summary>Keeps a list the caller has verified (statement then signature).</summary>
+    public void SaveDeviceList(string user, SignedDeviceList signed) =>
+        Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "l/" + user, [.. signed.Statement, .. signed.Signature]);
+
+    /// <summary>The senders (device addresses) with held messages.</summary>
+    public IReadOnlyList<string> HeldSenders()
+    {
+        lock (_db)
+        {
+            using var read = _db.CreateCommand();
+            read.CommandText = "SELECT DISTINCT sender FROM held";
+            using var rows = read.ExecuteReader();
+            var senders = new List<string>();
+            while (rows.Read()) senders.Add(rows.GetString(0));
+            return senders;
+        }
+    }
 
     public ulong LastMessageId { get => (ulong)GetNumber("last_message_id", 0); set => SetNumber("last_message_id", (long)value); }
 
