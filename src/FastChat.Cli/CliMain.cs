@@ -50,10 +50,25 @@ public static class CliMain
         var trust = new Command("trust", "accept CONTACT's new safety number (after comparing it) and show the messages held until then") { contact };
         trust.SetAction(parse => GuardedSync(output, () => TrustCommands.Trust(OpenProfile(parse), parse.GetValue(contact)!, output)));
 
+        var linkWait = new Option<double>("--wait") { Description = "seconds to wait for the primary to enter the code", DefaultValueFactory = _ => 300 };
+        var link = new Command("link", "make this (new) profile another device of NAME: shows a code to enter on the primary") { name, linkWait };
+        link.SetAction((parse, ct) => Guarded(output, () => LinkCommand.RunAsync(OpenProfile(parse), parse.GetValue(name)!, TimeSpan.FromSeconds(parse.GetValue(linkWait)), output)));
+
+        var whose = new Argument<string?>("user") { Description = "whose devices (default: this account's)", Arity = ArgumentArity.ZeroOrOne };
+        var list = new Command("list", "fetch and verify the signed device list of USER (default: yours) and show it") { whose };
+        list.SetAction((parse, ct) => Guarded(output, () => DevicesCommands.ListAsync(OpenProfile(parse), parse.GetValue(whose), output)));
+        var linkCode = new Argument<string>("code") { Description = "the code the new device shows (case, spaces and dashes do not matter)" };
+        var approve = new Command("link", "on the primary: link the waiting device that shows CODE") { linkCode };
+        approve.SetAction((parse, ct) => Guarded(output, () => DevicesCommands.LinkAsync(OpenProfile(parse), parse.GetValue(linkCode)!, output)));
+        var deviceId = new Argument<byte>("device") { Description = "the device number, as 'devices list' shows it" };
+        var unlink = new Command("unlink", "on the primary: remove DEVICE from the account (it is signed out)") { deviceId };
+        unlink.SetAction((parse, ct) => Guarded(output, () => DevicesCommands.UnlinkAsync(OpenProfile(parse), parse.GetValue(deviceId), output)));
+        var devices = new Command("devices", "this account's devices and other users' signed device lists") { list, approve, unlink };
+
         var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
         whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
 
-        foreach (var command in new[] { register, chat, send, inbox, safety, trust, whoami }) root.Subcommands.Add(command);
+        foreach (var command in new[] { register, link, chat, send, inbox, devices, safety, trust, whoami }) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
     }
 

@@ -41,7 +41,15 @@ public sealed class Session : IAsyncDisposable
         }
     }
 
-    public static FastChatClient CreateClient(Profile profile, DeviceStore device)
+    /// <summary>Prints warnings about what the user should know but did not ask: a contact's devices changed, a copy for this account's other devices failed.</summary>
+    public void Warn(Action<string> print)
+    {
+        Chat.DevicesChanged += (account, added, removed) => print(Commands.MessageView.DevicesChanged(account, Device.UserName, added, removed));
+        Chat.CopyFailed += ex => print($"⚠ your other devices did not get a copy of that message: {ex.Message}");
+    }
+
+    /// <param name="linkIdentityKey">Set on a new device that asks to be linked (its Signal identity key).</param>
+    public static FastChatClient CreateClient(Profile profile, DeviceStore device, byte[]? linkIdentityKey = null)
     {
         // "host:port[,host:port...]": the first is dialled, the rest are seeds of the same cluster.
         var servers = profile.Server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -56,6 +64,7 @@ public sealed class Session : IAsyncDisposable
             ServerPublicKey = profile.ServerKey is null ? null : Convert.FromHexString(profile.ServerKey),
             StateStore = device,
             ClientSoftware = "fastchat-cli/2",
+            LinkIdentityKey = linkIdentityKey,
         });
     }
 

@@ -18,12 +18,24 @@ public static class ChatCommand
 
         var session = await Session.ConnectAsync(profile, s =>
         {
+            void Show(OpenedMessage opened)
+            {
+                if (MessageView.Format(opened) is { } shown) Print(shown);
+                // The read receipt goes to the device that sent it.
+                if (opened.Sender == contact && opened.Status == OpenedStatus.Encrypted) _ = s.Client.MarkReadAsync(opened.From, opened.MessageId);
+            }
             s.Client.MessageReceived += m =>
             {
                 var opened = s.Chat.Open(m);
-                if (MessageView.Format(opened) is { } shown) Print(shown);
-                if (m.From == contact && opened.Status == OpenedStatus.Encrypted) _ = s.Client.MarkReadAsync(m.From, m.MessageId);
+                if (opened.Status != OpenedStatus.UnlistedDevice) { Show(opened); return; }
+                // Perhaps a device linked since: fetch the list off the read loop, then show what it releases.
+                _ = Task.Run(async () =>
+                {
+                    try { foreach (var released in await s.Chat.RefreshDevicesAsync(opened.Sender)) Show(released); }
+                    catch (Exception ex) when (ex is FastChatException or SecureChatException or DeviceListException or IdentityChangedException) { Show(opened); }
+                });
             };
+            s.Warn(Print);
             s.Client.ReceiptReceived += ticks.OnReceipt;
             s.Client.Disconnected += (code, reason) => Print($"-- disconnected ({code}: {reason}); reconnecting");
         });

@@ -1,4 +1,5 @@
 using FastChat.Client;
+using FastChat.Client.Encryption;
 
 namespace FastChat.Cli.Commands;
 
@@ -13,6 +14,7 @@ public static class InboxCommand
         {
             s.Client.MessageReceived += m => { lock (received) received.Add(m); };
             s.Client.ReceiptReceived += r => { lock (receipts) receipts.Add(r); };
+            s.Warn(line => { lock (received) output.WriteLine(line); });
         });
         // The server said how many entries wait; stop early once they are all in.
         var deadline = DateTime.UtcNow + wait;
@@ -25,7 +27,9 @@ public static class InboxCommand
         }
         IncomingMessage[] messages;
         lock (received) messages = [.. received];
-        var lines = messages.Select(m => MessageView.Format(session.Chat.Open(m), "yyyy-MM-dd HH:mm:ss")).OfType<string>().ToArray();
+        var opened = new List<OpenedMessage>();
+        foreach (var m in messages) opened.AddRange(await session.Chat.OpenAsync(m));
+        var lines = opened.Select(m => MessageView.Format(m, "yyyy-MM-dd HH:mm:ss")).OfType<string>().ToArray();
         if (lines.Length == 0) output.WriteLine("No new messages.");
         foreach (var line in lines) output.WriteLine(line);
         lock (receipts)

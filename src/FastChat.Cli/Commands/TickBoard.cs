@@ -25,7 +25,8 @@ public sealed class TickBoard(string contact, Action<string> print)
 
     public void OnReceipt(Receipt receipt)
     {
-        if (receipt.Peer != contact) return;
+        // Any of the contact's devices: ✓✓ when the first has it, read when one of them shows it.
+        if (!FastChat.Protocol.Wire.DeviceAddress.TryParse(receipt.Peer, out var user, out _) || user != contact) return;
         lock (_messages)
         {
             int level = receipt.Kind == ReceiptKind.Read ? Read : Delivered;

@@ -32,8 +32,9 @@ public static class TrustCommands
         if (profile.HasDevice)
         {
             using var device = profile.OpenDevice();
-            output.WriteLine($"device: 1 (primary), identity key {Convert.ToHexString(device.IdentityKeyPair.PublicKey.Serialized).ToLowerInvariant()}");
-            output.WriteLine($"encryption keys published: {(device.GetNumber("device_list_generation", 0) > 0 ? "yes" : "no (run register again)")}");
+            long id = device.GetNumber("device_id", device.GetNumber("device_list_generation", 0) > 0 ? 1 : 0); // profiles from before device ids were kept
+            output.WriteLine($"device: {(id switch { 0 => "not signed in yet", 1 => "1 (primary)", _ => $"{id} (linked)" })}, identity key {Convert.ToHexString(device.IdentityKeyPair.PublicKey.Serialized).ToLowerInvariant()}");
+            output.WriteLine($"encryption keys published: {(id > 0 ? "yes" : "no (run register or link again)")}");
         }
         return 0;
     }

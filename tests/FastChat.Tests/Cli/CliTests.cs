@@ -56,6 +56,61 @@ public class CliTests
         Assert.Equal(Digits(atAlice.Output), Digits(atBob.Output));
     }
 
+    /// <summary>Runs 'link USER' on a new profile, enters the code it shows on the primary's profile, and waits until it has finished.</summary>
+    private static async Task<string> LinkAsync(string newProfile, string primaryProfile, string server, string user)
+    {
+        var output = new StringWriter();
+        var shared = TextWriter.Synchronized(output);
+        var linking = CliMain.RunAsync(["--profile-dir", newProfile, "--server", server, "link", user, "--wait", "60"], new StringReader(""), shared);
+        string code = "";
+        await Eventually.TrueAsync(() =>
+        {
+            lock (shared) code = System.Text.RegularExpressions.Regex.Match(output.ToString(), "Link code: (\\S+)").Groups[1].Value;
+            return code.Length > 0 || linking.IsCompleted;
+        }, TimeSpan.FromSeconds(30), () => "no link code: " + output);
+        var approved = await Run(primaryProfile, server, null, "devices", "link", code);
+        Assert.True(approved.Exit == 0, approved.Output);
+        Assert.Contains("Linked device 2", approved.Output);
+        Assert.Equal(0, await linking.WaitAsync(TimeSpan.FromSeconds(30)));
+        lock (shared) return output.ToString();
+    }
+
+    [Fact]
+    public async Task Two_people_chat_on_two_devices_each()
+    {
+        await using var server = await TestServer.StartAsync();
+        string address = $"127.0.0.1:{server.Port}";
+        using TempDirectory alicePhone = new(), aliceLaptop = new(), bobPhone = new(), bobLaptop = new();
+        Assert.Equal(0, (await Run(alicePhone, address, null, "register", "alice")).Exit);
+        Assert.Equal(0, (await Run(bobPhone, address, null, "register", "bob")).Exit);
+        var linked = await LinkAsync(aliceLaptop, alicePhone, address, "alice");
+        Assert.Contains("Linked as device 2 of alice.", linked);
+        Assert.Contains("Published this device's encryption keys", linked);
+        await LinkAsync(bobLaptop, bobPhone, address, "bob");
+
+        var devices = await Run(aliceLaptop, address, null, "devices", "list");
+        Assert.Matches(@"1  primary .*\n.*2  linked .*\(this device\)", devices.Output);
+        Assert.Contains("device: 2 (linked)", (await Run(aliceLaptop, address, null, "whoami")).Output);
+
+        Assert.Equal(0, (await Run(alicePhone, address, null, "send", "bob", "hello from my phone")).Exit);
+        Assert.Contains("alice: hello from my phone", (await Run(bobPhone, address, null, "inbox")).Output);
+        Assert.Contains("alice: hello from my phone", (await Run(bobLaptop, address, null, "inbox")).Output);
+        Assert.Contains("you (from alice) → bob: hello from my phone", (await Run(aliceLaptop, address, null, "inbox")).Output);
+
+        Assert.Equal(0, (await Run(bobLaptop, address, null, "send", "alice", "hi from my laptop")).Exit);
+        Assert.Contains("bob/2: hi from my laptop", (await Run(alicePhone, address, null, "inbox")).Output);
+        Assert.Contains("bob/2: hi from my laptop", (await Run(aliceLaptop, address, null, "inbox")).Output);
+        Assert.Contains("you (from bob/2) → alice: hi from my laptop", (await Run(bobPhone, address, null, "inbox")).Output);
+
+        // bob unlinks his laptop: alice's phone is warned the next time it writes to him, and bob's phone still reads it.
+        Assert.Contains("Unlinked device 2", (await Run(bobPhone, address, null, "devices", "unlink", "2")).Output);
+        var afterUnlink = await Run(alicePhone, address, null, "send", "bob", "just your phone now");
+        Assert.Contains("⚠ bob's devices changed (device 2 removed)", afterUnlink.Output);
+        Assert.Contains("alice: just your phone now", (await Run(bobPhone, address, null, "inbox")).Output);
+        var refused = await Run(bobLaptop, address, null, "inbox");
+        Assert.Equal(1, refused.Exit);
+    }
+
     [Fact]
     public async Task Help_and_mistakes_are_answered_as_dotnet_tools_do()
     {
