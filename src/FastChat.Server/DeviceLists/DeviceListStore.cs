@@ -23,6 +23,14 @@ internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOw
     /// <summary>A stored record: 3 + statement (at most 40 + 16 × 66) + signature.</summary>
     private const int MaxRecordLength = 3 + 40 + 17 + ProtocolLimits.MaxDevicesPerUser * 66 + SignedDeviceList.SignatureLength;
     private readonly object[] _locks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
+    private readonly DeviceSetCache _cache = Watching(store);
+
+    private static DeviceSetCache Watching(FasterStore store)
+    {
+        var cache = new DeviceSetCache();
+        store.Watch(cache);
+        return cache;
+    }
 
     public object LockFor(ReadOnlySpan<byte> user) => _locks[System.IO.Hashing.XxHash32.HashToUInt32(user) % (uint)_locks.Length];
 
@@ -32,6 +40,24 @@ internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOw
     /// stored or the stored one predates the account's registration. Call under <see cref="LockFor"/>.
     /// </summary>
     public int CurrentDevices(ReadOnlySpan<byte> user, Span<byte> deviceIds, out ulong generation)
+    {
+        int slot = DeviceSetCache.SlotOf(user);
+        if (!_cache.TryGet(user, slot, out generation, out uint devices))
+        {
+            int epoch = _cache.EpochOf(slot);
+            int count = ReadDevices(user, deviceIds, out generation);
+            devices = 0;
+            for (int i = 0; i < count; i++) devices |= 1u << deviceIds[i];
+            _cache.Add(user, slot, epoch, generation, devices);
+            return count;
+        }
+        int found = 0;
+        for (int id = DeviceList.PrimaryDevice; devices >> id != 0; id++)
+            if ((devices & (1u << id)) != 0) deviceIds[found++] = (byte)id;
+        return found;
+    }
+
+    private int ReadDevices(ReadOnlySpan<byte> user, Span<byte> deviceIds, out ulong generation)
     {
         generation = 0;
         deviceIds[0] = DeviceList.PrimaryDevice;

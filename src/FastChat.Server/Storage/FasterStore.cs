@@ -43,12 +43,21 @@ internal sealed class FasterStore : IDisposable
     /// <summary>Set once at start in cluster mode (replication); null on a single node, where it costs one test per write.</summary>
     public IStoreWriteObserver? Observer { get; set; }
 
+    private IStoreKeyWatcher? _keyWatcher;
+
+    /// <summary>Hangs the one cache of stored records on every write (the device-set cache); set once, at construction of its owner.</summary>
+    public void Watch(IStoreKeyWatcher watcher)
+    {
+        if (Interlocked.CompareExchange(ref _keyWatcher, watcher, null) is not null) throw new InvalidOperationException("the store already has a key watcher");
+    }
+
     public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         lock (StripeOf(key))
         {
             _wal.Append(WalOp.Upsert, key, value);
             _kv.Upsert(key, value);
+            _keyWatcher?.OnKeyWritten(key);
             Observer?.OnWrite(WalOp.Upsert, key, value);
         }
     }
@@ -59,6 +68,7 @@ internal sealed class FasterStore : IDisposable
         {
             _wal.Append(WalOp.Delete, key, default);
             _kv.Delete(key);
+            _keyWatcher?.OnKeyWritten(key);
             Observer?.OnWrite(WalOp.Delete, key, default);
         }
     }

@@ -28,6 +28,13 @@ internal static class StoreKeys
     /// <summary>A user's signed device list: <c>D|user</c>.</summary>
     public static int DeviceListKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, DeviceListRecord, user);
 
+    /// <summary>The user of an account record or device list key (what a device set depends on); false for other keys.</summary>
+    public static bool TryGetDeviceSetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
+    {
+        user = key.Length > 1 && key[0] is Account or DeviceListRecord ? key[1..] : default;
+        return !user.IsEmpty;
+    }
+
     /// <summary>An entry stored once for many queues (group fan-out): <c>S|id</c>, id up to 40 bytes chosen by its writer.</summary>
     public static int SharedKey(Span<byte> key, ReadOnlySpan<byte> id) => Prefixed(key, SharedEntry, id);
 

@@ -202,12 +202,48 @@ public static class SpecVectors
             new DeviceListStatusBody(12, DeviceListStatusCode.StaleGeneration, 2, "the generation must be above 2"));
         Add("prekey_bundles_with_list", "PREKEY_BUNDLES [request 13, 2 no_prekeys, 'alice', [], retry after 0, [statement, signature]]",
             new PrekeyBundlesBody(13, PrekeyFetchStatus.NoPrekeys, "alice", [], 0, signed));
+
+        // Linking the laptop, then sending to both devices and writing from the laptop.
+        var laptopNoise = NoiseKey(0x42);
+        var laptopIdentityKey = laptopIdentity.PublicKey.Serialized.ToArray();
+        frames["client_hello_link"] = new JsonObject
+        {
+            ["explanation"] = "ClientHello (the handshake's message 3 payload, no frame header) ['alice', 'fastchat-dotnet/1', link identity key]: the laptop asks to be linked",
+            ["hex"] = Hex(new ClientHello("alice", "fastchat-dotnet/1", laptopIdentityKey).Encode()),
+        };
+        Add("welcome_link_pending", "WELCOME [3 link_pending, 'alice', server time 1700000000000, 0 queued]", new WelcomeBody(WelcomeState.LinkPending, "alice", FixedTimeMs, 0));
+        Add("link_query", "LINK_QUERY [request 14]", new LinkQueryBody(14));
+        Add("link_requests", "LINK_REQUESTS [request 14, [[laptop noise key, laptop identity key, requested at 1700000000000]]]",
+            new LinkRequestsBody(14, [new LinkRequest(laptopNoise, laptopIdentityKey, FixedTimeMs)]));
+        Add("link_done", "LINK_DONE [device 2, generation 2]", new LinkDoneBody(2, 2));
+        Add("welcome_device_2", "WELCOME [1 authenticated, 'alice', server time 1700000000000, 0 queued, device 2]",
+            new WelcomeBody(WelcomeState.Authenticated, "alice", FixedTimeMs, 0, 2));
+        IReadOnlyList<(byte, byte[])> copies = [(1, "c1"u8.ToArray()), (2, "c2"u8.ToArray())];
+        var sendDevices = new byte[DeviceCopyFrames.SendDevicesLength(5, copies)];
+        DeviceCopyFrames.WriteSendDevices(sendDevices, 1795804080333000, "alice"u8, 2, copies);
+        frames["send_devices"] = new JsonObject
+        {
+            ["explanation"] = "SEND_DEVICES msg_id 1795804080333000 to 'alice', generation 2, copies: device 1 'c1', device 2 'c2'",
+            ["hex"] = Hex(sendDevices),
+        };
+        var fromLaptop = new byte[MessageFrames.DeliverLength(7, 2)];
+        MessageFrames.WriteDeliver(fromLaptop, 3, DeliveryKind.Message, 1795804080444000, FixedTimeMs, "alice/2"u8, "hi"u8);
+        frames["deliver_from_device_2"] = new JsonObject
+        {
+            ["explanation"] = "DELIVER seq 3, kind 1 (message), msg_id 1795804080444000, time 1700000000000, from 'alice/2' (her laptop), payload 'hi'",
+            ["hex"] = Hex(fromLaptop),
+        };
+        Add("error_stale_devices", "ERROR [27 stale_devices, ref msg_id 1795804080333000, 'alice's devices changed: fetch their bundles (PREKEY_FETCH) and send again']",
+            new ErrorBody(ErrorCode.StaleDevices, 1795804080333000, "alice's devices changed: fetch their bundles (PREKEY_FETCH) and send again"));
+        Add("disconnect_device_removed", "DISCONNECT [28 device_removed, 'this device was removed from the account']",
+            new DisconnectBody(ErrorCode.DeviceRemoved, "this device was removed from the account"));
         return new JsonObject
         {
             ["description"] = "A signed device list and its frames, header included. alice's primary: Noise private key 0x41 x 32, identity private key 0x01..0x20 (the account key); her laptop (device 2): Noise private key 0x42 x 32, identity private key 0x43 x 32. Generation 2, issued 2026-01-01T00:00:00Z. The signature is XEdDSA with the deterministic nonce of 11-end-to-end.md over the statement's bytes.",
             ["statement"] = Hex(statement),
             ["signature"] = Hex(signed.Signature),
             ["account_key"] = Hex(identity.PublicKey.Serialized.ToArray()),
+            ["link_code"] = FastChat.Protocol.Crypto.LinkCode.Format(FastChat.Protocol.Crypto.LinkCode.Compute("alice", NoiseKey(0x42), laptopIdentity.PublicKey.Serialized.ToArray())),
             ["frames"] = frames,
         };
     }
