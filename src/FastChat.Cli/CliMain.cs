@@ -65,10 +65,14 @@ public static class CliMain
         unlink.SetAction((parse, ct) => Guarded(output, () => DevicesCommands.UnlinkAsync(OpenProfile(parse), parse.GetValue(deviceId), output)));
         var devices = new Command("devices", "this account's devices and other users' signed device lists") { list, approve, unlink };
 
+        var limit = new Option<int>("--limit") { Description = "how many of the last messages", DefaultValueFactory = _ => 50 };
+        var history = new Command("history", "show the conversation with CONTACT as this device kept it (sent, received and copies from your other devices)") { contact, limit };
+        history.SetAction(parse => GuardedSync(output, () => HistoryCommand.Run(OpenProfile(parse), parse.GetValue(contact)!, parse.GetValue(limit), output)));
+
         var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
         whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
 
-        foreach (var command in new[] { register, link, chat, send, inbox, devices, safety, trust, whoami }) root.Subcommands.Add(command);
+        foreach (var command in new[] { register, link, chat, send, inbox, history, devices, safety, trust, whoami }) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using FastChat.Client.Storage;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 using FastChat.Signal;
@@ -24,6 +25,7 @@ public sealed partial class SecureChat
     {
         long sentMs = NowMs;
         ulong id = await SendEnvelopeAsync(contact, new PlaintextEnvelope(EnvelopeKind.Text, sentMs, Encoding.UTF8.GetBytes(text)), ct).ConfigureAwait(false);
+        lock (_storeLock) _store.AddHistory(new HistoryEntry(contact, true, null, id, DateTimeOffset.FromUnixTimeMilliseconds(sentMs), text, true));
         if (contact != Me)
         {
             try { await SendEnvelopeAsync(Me, new PlaintextEnvelope(EnvelopeKind.SentCopy, sentMs, SentCopy.Encode(contact, text)), ct).ConfigureAwait(false); }

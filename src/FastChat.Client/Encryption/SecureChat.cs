@@ -81,6 +81,24 @@ public sealed partial class SecureChat : IDisposable
 
     private OpenedMessage Open(string from, ulong messageId, byte[] payload, DateTimeOffset? serverTime)
     {
+        var opened = Decrypt(from, messageId, payload, serverTime);
+        if (opened.Status is OpenedStatus.Encrypted or OpenedStatus.Unencrypted)
+        {
+            lock (_storeLock)
+                _store.AddHistory(new HistoryEntry(opened.To ?? opened.Sender, opened.To is not null, opened.From, messageId,
+                    opened.SentAt ?? _time.GetUtcNow(), opened.Text ?? "", opened.Status == OpenedStatus.Encrypted));
+        }
+        return opened;
+    }
+
+    /// <summary>The history kept so far with <paramref name="contact"/>, oldest first.</summary>
+    public IReadOnlyList<HistoryEntry> History(string contact, int limit = 50)
+    {
+        lock (_storeLock) return _store.History(contact, limit);
+    }
+
+    private OpenedMessage Decrypt(string from, ulong messageId, byte[] payload, DateTimeOffset? serverTime)
+    {
         if (!E2ePayload.TryUnwrap(payload, out var type, out var body))
             return new OpenedMessage(from, messageId, OpenedStatus.Unencrypted, Encoding.UTF8.GetString(payload), serverTime);
         if (!DeviceAddress.TryParse(from, out var user, out byte device))

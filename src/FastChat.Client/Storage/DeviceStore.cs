@@ -16,7 +16,7 @@ namespace FastChat.Client.Storage;
 /// Also the client's <see cref="IClientStateStore"/> (message ids and dedupe marks). Each call is
 /// atomic under the connection's lock; a sequence of calls (a cipher's load and store) is the caller's to serialize.
 /// </summary>
-public sealed class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisposable
+public sealed partial class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisposable
 {
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _db;
@@ -227,6 +227,7 @@ public sealed class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisp
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         db.Open();
         Execute(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        Execute(db, HistorySchema); // added after schema 1: created where missing
         return db;
     }
 

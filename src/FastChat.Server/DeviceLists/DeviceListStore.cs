@@ -57,6 +57,14 @@ internal sealed class DeviceListStore(FasterStore store, GroupCommit commit, IOw
         return found;
     }
 
+    /// <summary>
+    /// True when the cache knows <paramref name="user"/>'s current list names the primary alone
+    /// (or there is none): a plain SEND may be queued without the lock. A publish racing it adds
+    /// devices after the message, which is then older than the new list; it cannot remove the primary.
+    /// </summary>
+    public bool KnownPrimaryOnly(ReadOnlySpan<byte> user) =>
+        _cache.TryGet(user, DeviceSetCache.SlotOf(user), out _, out uint devices) && devices == 1u << DeviceList.PrimaryDevice;
+
     private int ReadDevices(ReadOnlySpan<byte> user, Span<byte> deviceIds, out ulong generation)
     {
         generation = 0;

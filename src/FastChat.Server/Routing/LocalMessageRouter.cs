@@ -37,6 +37,8 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
     {
         if (account.Length != request.Recipient.Length) return RouteResult.UnknownRecipient; // messages name accounts, never devices
         if (directory.Find(request.Recipient) is null && !accounts.Exists(account)) return RouteResult.UnknownRecipient;
+        if (deviceLists.KnownPrimaryOnly(account))
+            return Enqueued(queues.Enqueue(request.Recipient, request.Kind, request.MessageId, request.From, request.FromName, request.Payload));
         Span<byte> expected = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
         lock (deviceLists.LockFor(account))
         {

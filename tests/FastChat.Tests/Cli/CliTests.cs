@@ -102,6 +102,12 @@ public class CliTests
         Assert.Contains("bob/2: hi from my laptop", (await Run(aliceLaptop, address, null, "inbox")).Output);
         Assert.Contains("you (from bob/2) → alice: hi from my laptop", (await Run(bobPhone, address, null, "inbox")).Output);
 
+        // Each device keeps the whole conversation, its texts sealed in its store.
+        var phoneHistory = (await Run(alicePhone, address, null, "history", "bob")).Output;
+        Assert.Matches(@"\] you: hello from my phone\n.*\] bob/2: hi from my laptop", phoneHistory);
+        var laptopHistory = (await Run(aliceLaptop, address, null, "history", "bob")).Output;
+        Assert.Matches(@"\] you \(from alice\): hello from my phone\n.*\] bob/2: hi from my laptop", laptopHistory);
+
         // bob unlinks his laptop: alice's phone is warned the next time it writes to him, and bob's phone still reads it.
         Assert.Contains("Unlinked device 2", (await Run(bobPhone, address, null, "devices", "unlink", "2")).Output);
         var afterUnlink = await Run(alicePhone, address, null, "send", "bob", "just your phone now");

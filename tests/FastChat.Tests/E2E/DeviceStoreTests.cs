@@ -56,10 +56,11 @@ public class DeviceStoreTests
             noisePrivate = store.NoisePrivateKey;
             PrekeyMaterial.NewSignedPrekey(store, 1);
             signedPrivate = store.LoadSignedPreKey(1)!.PrivateKey.ToArray();
+            store.AddHistory(new HistoryEntry("bob", true, null, 7, DateTimeOffset.UnixEpoch, "the history is sealed too", true));
         }
         SqliteConnection.ClearAllPools();
         var files = Directory.GetFiles(folder).Select(File.ReadAllBytes).ToArray(); // the database, and its WAL if any
-        foreach (var secret in new[] { identityPrivate, noisePrivate, signedPrivate })
+        foreach (var secret in new[] { identityPrivate, noisePrivate, signedPrivate, "the history is sealed too"u8.ToArray() })
             Assert.DoesNotContain(files, bytes => bytes.AsSpan().IndexOf(secret) >= 0);
         // The public identity is stored as it is (the search finds what is there).
         using (var store = DeviceStore.Open(path, StoreProtection.Passphrase("correct horse battery staple")))
@@ -68,6 +69,7 @@ public class DeviceStoreTests
             SqliteConnection.ClearAllPools();
             Assert.Contains(Directory.GetFiles(folder).Select(File.ReadAllBytes), bytes => bytes.AsSpan().IndexOf(identityPublic) >= 0);
             Assert.Equal(identityPrivate, store.IdentityKeyPair.PrivateKey.ToArray());
+            Assert.Equal("the history is sealed too", Assert.Single(store.History("bob")).Text);
         }
     }
 
