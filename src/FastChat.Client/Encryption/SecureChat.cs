@@ -169,6 +169,8 @@ public sealed partial class SecureChat : IDisposable
                 uint id = (uint)_store.GetNumber("signed_prekey_id", 0) + 1;
                 signed = PrekeyMaterial.NewSignedPrekey(_store, id);
                 _store.SetNumber("signed_prekey_id", id);
+                // The previous one stays for prekey messages still on their way (a rotation period, 7 days by default); older ones go.
+                if (id > 2) _store.RemoveSignedPreKeysBefore(id - 1);
             }
             uint first = (uint)_store.GetNumber("next_prekey_id", 1);
             oneTime = PrekeyMaterial.NewOneTimePrekeys(_store, first, count);

@@ -121,6 +121,9 @@ public sealed partial class DeviceStore : ISignalProtocolStore, IClientStateStor
     public void StoreSignedPreKey(uint id, SignalKeyPair pair) =>
         Write("INSERT OR REPLACE INTO signed_prekeys (id, sealed) VALUES ($k, $v)", (long)id, _box.Seal($"signed_prekeys/{id}", pair.PrivateKey));
 
+    /// <summary>Deletes the signed prekeys with ids below <paramref name="id"/> (rotated out: forward secrecy for sessions started on them).</summary>
+    public void RemoveSignedPreKeysBefore(uint id) => Write("DELETE FROM signed_prekeys WHERE id < $k", (long)id, null);
+
     public SignalKeyPair? LoadSignedPreKey(uint id) =>
         Scalar(_db, "SELECT sealed FROM signed_prekeys WHERE id = $k", (long)id) is byte[] sealedValue
             ? new SignalKeyPair(_box.Open($"signed_prekeys/{id}", sealedValue)) : null;
