@@ -8,6 +8,12 @@
 //   {op:"decrypt", peer, type, body}            -> {plaintext}
 //   {op:"fingerprint", iterations, localId, localKey, remoteId, remoteKey}   -> {displayable}: the safety
 //                                               number of @signalapp/libsignal-client (libsignal's Rust core)
+// Sender keys, with @signalapp/libsignal-client's group cipher (addresses are name + device 1):
+//   {op:"group_distribution", me, distributionId}   -> {message}: SenderKeyDistributionMessage.create
+//   {op:"group_process", sender, message}           processSenderKeyDistributionMessage
+//   {op:"group_encrypt", me, distributionId, plaintext} -> {body}: groupEncrypt (a SenderKeyMessage)
+//   {op:"group_decrypt", sender, body}               -> {plaintext}: groupDecrypt
+//   {op:"group_forget", me, distributionId}          drops my own chain, so the next distribution makes a new one (rotation)
 'use strict';
 
 const readline = require('readline');
@@ -45,6 +51,17 @@ const storage = {
 
 const address = (peer) => new libsignal.ProtocolAddress(peer, 1);
 
+class MemorySenderKeyStore extends signalClient.SenderKeyStore {
+    constructor() { super(); this.records = new Map(); }
+    async saveSenderKey(sender, distributionId, record) { this.records.set(`${sender.toString()}/${distributionId}`, record.serialize()); }
+    async getSenderKey(sender, distributionId) {
+        const bytes = this.records.get(`${sender.toString()}/${distributionId}`);
+        return bytes ? signalClient.SenderKeyRecord.deserialize(bytes) : null;
+    }
+}
+const senderKeys = new MemorySenderKeyStore();
+const groupAddress = (name) => signalClient.ProtocolAddress.new(name, 1);
+
 const ops = {
     bundle: async () => {
         const preKey = libsignal.keyhelper.generatePreKey(nextPreKeyId++);
@@ -79,6 +96,20 @@ const ops = {
             bin(c.remoteId), signalClient.PublicKey.deserialize(bin(c.remoteKey)));
         return { displayable: fingerprint.displayableFingerprint().toString() };
     },
+    group_distribution: async (c) => {
+        const message = await signalClient.SenderKeyDistributionMessage.create(groupAddress(c.me), c.distributionId, senderKeys);
+        return { message: b64(message.serialize()) };
+    },
+    group_process: async (c) => {
+        await signalClient.processSenderKeyDistributionMessage(groupAddress(c.sender), signalClient.SenderKeyDistributionMessage.deserialize(bin(c.message)), senderKeys);
+        return {};
+    },
+    group_encrypt: async (c) => {
+        const out = await signalClient.groupEncrypt(groupAddress(c.me), c.distributionId, senderKeys, bin(c.plaintext));
+        return { type: out.type(), body: b64(out.serialize()) };
+    },
+    group_decrypt: async (c) => ({ plaintext: b64(await signalClient.groupDecrypt(groupAddress(c.sender), senderKeys, bin(c.body))) }),
+    group_forget: async (c) => { senderKeys.records.delete(`${groupAddress(c.me).toString()}/${c.distributionId}`); return {}; },
     decrypt: async (c) => {
         const cipher = new libsignal.SessionCipher(storage, address(c.peer));
         const plaintext = c.type === 3 ? await cipher.decryptPreKeyWhisperMessage(bin(c.body)) : await cipher.decryptWhisperMessage(bin(c.body));

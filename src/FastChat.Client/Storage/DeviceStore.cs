@@ -16,7 +16,7 @@ namespace FastChat.Client.Storage;
 /// Also the client's <see cref="IClientStateStore"/> (message ids and dedupe marks). Each call is
 /// atomic under the connection's lock; a sequence of calls (a cipher's load and store) is the caller's to serialize.
 /// </summary>
-public sealed partial class DeviceStore : ISignalProtocolStore, IClientStateStore, IDisposable
+public sealed partial class DeviceStore : ISignalProtocolStore, ISenderKeyStore, IClientStateStore, IDisposable
 {
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _db;
@@ -117,6 +117,14 @@ public sealed partial class DeviceStore : ISignalProtocolStore, IClientStateStor
         Scalar(_db, "SELECT sealed FROM prekeys WHERE id = $k", (long)id) is byte[] sealedValue ? new SignalKeyPair(_box.Open($"prekeys/{id}", sealedValue)) : null;
 
     public void RemovePreKey(uint id) => Write("DELETE FROM prekeys WHERE id = $k", (long)id, null);
+
+    public Signal.Groups.SenderKeyRecord? LoadSenderKey(string sender, Guid distributionId) =>
+        Scalar(_db, "SELECT sealed FROM sender_keys WHERE name = $k", $"{sender}/{distributionId}") is byte[] sealedValue
+            ? Signal.Groups.SenderKeyRecord.Deserialize(_box.Open($"sender_keys/{sender}/{distributionId}", sealedValue)) : null;
+
+    public void StoreSenderKey(string sender, Guid distributionId, Signal.Groups.SenderKeyRecord record) =>
+        Write("INSERT OR REPLACE INTO sender_keys (name, sealed) VALUES ($k, $v)", $"{sender}/{distributionId}",
+            _box.Seal($"sender_keys/{sender}/{distributionId}", record.Serialize()));
 
     public void StoreSignedPreKey(uint id, SignalKeyPair pair) =>
         Write("INSERT OR REPLACE INTO signed_prekeys (id, sealed) VALUES ($k, $v)", (long)id, _box.Seal($"signed_prekeys/{id}", pair.PrivateKey));
@@ -231,6 +239,7 @@ public sealed partial class DeviceStore : ISignalProtocolStore, IClientStateStor
         db.Open();
         Execute(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         Execute(db, HistorySchema); // added after schema 1: created where missing
+        Execute(db, "CREATE TABLE IF NOT EXISTS sender_keys (name TEXT PRIMARY KEY, sealed BLOB NOT NULL);");
         return db;
     }
 

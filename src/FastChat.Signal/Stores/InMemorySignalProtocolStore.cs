@@ -4,8 +4,9 @@ using FastChat.Signal.Sessions;
 namespace FastChat.Signal.Stores;
 
 /// <summary>A store in memory (tests, benchmarks, a device that keeps nothing); not thread-safe, like the cipher that uses it.</summary>
-public sealed class InMemorySignalProtocolStore(SignalKeyPair identity, uint registrationId) : ISignalProtocolStore
+public sealed class InMemorySignalProtocolStore(SignalKeyPair identity, uint registrationId) : ISignalProtocolStore, ISenderKeyStore
 {
+    private readonly Dictionary<(string, Guid), byte[]> _senderKeys = new();
     private readonly Dictionary<string, SignalPublicKey> _identities = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, SignalKeyPair> _preKeys = new();
@@ -28,4 +29,10 @@ public sealed class InMemorySignalProtocolStore(SignalKeyPair identity, uint reg
 
     public void StoreSignedPreKey(uint id, SignalKeyPair pair) => _signedPreKeys[id] = pair;
     public SignalKeyPair? LoadSignedPreKey(uint id) => _signedPreKeys.GetValueOrDefault(id);
+
+    // Kept serialized, as a real store does: a failed decrypt's changes to a loaded record never stick.
+    public Groups.SenderKeyRecord? LoadSenderKey(string sender, Guid distributionId) =>
+        _senderKeys.TryGetValue((sender, distributionId), out var bytes) ? Groups.SenderKeyRecord.Deserialize(bytes) : null;
+
+    public void StoreSenderKey(string sender, Guid distributionId, Groups.SenderKeyRecord record) => _senderKeys[(sender, distributionId)] = record.Serialize();
 }

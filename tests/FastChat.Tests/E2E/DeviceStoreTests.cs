@@ -49,7 +49,7 @@ public class DeviceStoreTests
     {
         using var folder = new TempDirectory();
         string path = Path.Combine(folder, "me.db");
-        byte[] identityPrivate, noisePrivate, signedPrivate;
+        byte[] identityPrivate, noisePrivate, signedPrivate, chainKey;
         using (var store = DeviceStore.Create(path, "me", StoreProtection.Passphrase("correct horse battery staple")))
         {
             identityPrivate = store.IdentityKeyPair.PrivateKey.ToArray();
@@ -57,10 +57,12 @@ public class DeviceStoreTests
             PrekeyMaterial.NewSignedPrekey(store, 1);
             signedPrivate = store.LoadSignedPreKey(1)!.PrivateKey.ToArray();
             store.AddHistory(new HistoryEntry("bob", true, null, 7, DateTimeOffset.UnixEpoch, "the history is sealed too", true));
+            var distribution = FastChat.Signal.Groups.GroupCipher.CreateDistributionMessage(store, "me.1", Guid.NewGuid());
+            chainKey = FastChat.Signal.Groups.SenderKeyCodec.DecodeDistribution(distribution).ChainKey.ToByteArray();
         }
         SqliteConnection.ClearAllPools();
         var files = Directory.GetFiles(folder).Select(File.ReadAllBytes).ToArray(); // the database, and its WAL if any
-        foreach (var secret in new[] { identityPrivate, noisePrivate, signedPrivate, "the history is sealed too"u8.ToArray() })
+        foreach (var secret in new[] { identityPrivate, noisePrivate, signedPrivate, chainKey, "the history is sealed too"u8.ToArray() })
             Assert.DoesNotContain(files, bytes => bytes.AsSpan().IndexOf(secret) >= 0);
         // The public identity is stored as it is (the search finds what is there).
         using (var store = DeviceStore.Open(path, StoreProtection.Passphrase("correct horse battery staple")))
