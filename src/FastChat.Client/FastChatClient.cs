@@ -302,6 +302,12 @@ public sealed partial class FastChatClient : IAsyncDisposable
                 case FrameType.LinkRequests when LinkRequestsBody.TryParse(frame.Body, out var linkRequests):
                     _requests.Complete(linkRequests.RequestId, linkRequests);
                     break;
+                case FrameType.GroupResult when GroupResultBody.TryParse(frame.Body, out var groupResult):
+                    _requests.Complete(groupResult.RequestId, groupResult);
+                    break;
+                case FrameType.GroupState when GroupStateBody.TryParse(frame.Body, out var groupState):
+                    _requests.Complete(groupState.RequestId, groupState);
+                    break;
                 case FrameType.LinkDone when LinkDoneBody.TryParse(frame.Body, out var linked):
                     _linkDone.TrySetResult(linked);
                     break;
@@ -324,6 +330,11 @@ public sealed partial class FastChatClient : IAsyncDisposable
     {
         var peer = System.Text.Encoding.ASCII.GetString(deliver.Peer);
         var time = DateTimeOffset.FromUnixTimeMilliseconds(deliver.TimeMs);
+        if (deliver.Kind == DeliveryKind.GroupChange)
+        {
+            if (GroupEvent.TryParse(deliver.Payload, out var happened)) GroupChanged?.Invoke(peer, happened);
+            return;
+        }
         if (deliver.Kind != DeliveryKind.Message)
         {
             ReceiptReceived?.Invoke(new Receipt(deliver.Kind == DeliveryKind.ReadReceipt ? ReceiptKind.Read : ReceiptKind.Delivered, peer, deliver.MessageId, time));

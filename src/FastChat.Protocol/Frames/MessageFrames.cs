@@ -11,6 +11,8 @@ public enum DeliveryKind : byte
     ReadReceipt = 3,
     /// <summary>Between nodes only (FORWARD), never in a DELIVER: a SEND_DEVICES copies section for the recipient's home to split.</summary>
     DeviceCopies = 4,
+    /// <summary>A group's membership changed (protocol-spec/14-groups.md): the payload is a GroupEvent, the peer the member who changed it.</summary>
+    GroupChange = 5,
 }
 
 /// <summary>
@@ -94,7 +96,7 @@ public static class MessageFrames
         int peerLength = body[25];
         if (body.Length < DeliverFixedLength + peerLength) return false;
         byte kind = body[8];
-        if (kind is < 1 or > 3) return false;
+        if (kind is not ((byte)DeliveryKind.Message or (byte)DeliveryKind.DeliveredReceipt or (byte)DeliveryKind.ReadReceipt or (byte)DeliveryKind.GroupChange)) return false;
         view = new DeliverView(
             BinaryPrimitives.ReadUInt64BigEndian(body),
             (DeliveryKind)kind,

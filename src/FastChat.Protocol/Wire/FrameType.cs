@@ -29,6 +29,10 @@ public enum FrameType : byte
     LinkQuery = 0x26,
     LinkRequests = 0x27,
     LinkDone = 0x28,
+    GroupChange = 0x30,
+    GroupResult = 0x31,
+    GroupQuery = 0x32,
+    GroupState = 0x33,
 }
 
 public static class FrameTypes

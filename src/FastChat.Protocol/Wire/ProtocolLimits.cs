@@ -14,6 +14,10 @@ public static class ProtocolLimits
     public const int MaxPrekeysPerFrame = 1000;
     /// <summary>Devices one account may have, so bundles one PREKEY_BUNDLES may carry (a server may allow fewer).</summary>
     public const int MaxDevicesPerUser = 16;
+    /// <summary>Members one group may have, so names one GROUP_CHANGE or GROUP_STATE may carry (a server may allow fewer).</summary>
+    public const int MaxGroupMembers = 1024;
+    /// <summary>A group's name, UTF-8 bytes.</summary>
+    public const int MaxGroupNameBytes = 64;
 
     private const int SealedKey = NoiseConstants.DhLength + NoiseConstants.TagLength;
 

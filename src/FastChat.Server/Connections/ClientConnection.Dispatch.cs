@@ -25,7 +25,7 @@ internal sealed partial class ClientConnection
             case FrameType.Register when _state == ConnectionState.Registering:
                 return QueueRegister(frame.Body);
             case FrameType.Send or FrameType.SendDevices or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
-                or FrameType.DeviceListPublish or FrameType.LinkQuery when _state != ConnectionState.Authenticated:
+                or FrameType.DeviceListPublish or FrameType.LinkQuery or FrameType.GroupChange or FrameType.GroupQuery when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, _state == ConnectionState.Linking ? "this device is not linked yet" : "register first");
                 return false;
             case FrameType.Send:
@@ -44,6 +44,10 @@ internal sealed partial class ClientConnection
                 return QueueDeviceListPublish(frame.Body);
             case FrameType.LinkQuery:
                 return HandleLinkQuery(frame.Body);
+            case FrameType.GroupChange:
+                return QueueGroupChange(frame.Body);
+            case FrameType.GroupQuery:
+                return HandleGroupQuery(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
                 // A known type in the wrong state (REGISTER after login, a server-only type) is the

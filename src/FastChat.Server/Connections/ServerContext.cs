@@ -29,6 +29,7 @@ internal sealed class ServerContext(
     DeviceLists.DeviceListStore deviceLists,
     DeviceLists.PendingLinks pendingLinks,
     DeviceLists.DeviceOptions deviceOptions,
+    Groups.GroupStore groups,
     ILoggerFactory loggerFactory)
 {
     public ConnectionOptions Options { get; } = options;
@@ -51,6 +52,7 @@ internal sealed class ServerContext(
     public DeviceLists.DeviceListStore DeviceLists { get; } = deviceLists;
     public DeviceLists.PendingLinks PendingLinks { get; } = pendingLinks;
     public DeviceLists.DeviceOptions DeviceOptions { get; } = deviceOptions;
+    public Groups.GroupStore Groups { get; } = groups;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

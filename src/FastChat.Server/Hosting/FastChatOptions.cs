@@ -77,6 +77,9 @@ public sealed class FastChatOptions
     public int PrekeyUploadsPerMinute { get; set; } = 2;
     /// <summary>Devices an account's signed list may name: the primary and its linked companions.</summary>
     public int MaxDevicesPerAccount { get; set; } = 5;
+
+    /// <summary>Members a group may have (protocol-spec/14-groups.md), at most 1024.</summary>
+    public int MaxGroupMembers { get; set; } = ProtocolLimits.MaxGroupMembers;
     /// <summary>How long a new device may wait for its primary to approve it.</summary>
     public TimeSpan LinkTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -129,6 +132,8 @@ public sealed class FastChatOptions
 
     internal DeviceLists.DeviceOptions Devices => new() { MaxDevices = MaxDevicesPerAccount, LinkTimeout = LinkTimeout };
 
+    internal Groups.GroupOptions Groups => new() { MaxMembers = MaxGroupMembers };
+
     internal StorageOptions Storage => new()
     {
         Directory = Path.Combine(DataDirectory, "store"),
@@ -169,6 +174,8 @@ public sealed class FastChatOptions
         if (PrekeyHandoutsPerHour < 0 || PrekeyHandoutsPerHour > ushort.MaxValue) throw new ArgumentException("FastChat:PrekeyHandoutsPerHour must be 0-65535.");
         if (PrekeyFetchBurst < 1 || PrekeyFetchesPerMinute < 1 || PrekeyUploadBurst < 1 || PrekeyUploadsPerMinute < 1)
             throw new ArgumentException("FastChat:PrekeyFetchBurst, PrekeyFetchesPerMinute, PrekeyUploadBurst and PrekeyUploadsPerMinute must be positive.");
+        if (MaxGroupMembers < 2 || MaxGroupMembers > ProtocolLimits.MaxGroupMembers)
+            throw new ArgumentException($"FastChat:MaxGroupMembers must be 2-{ProtocolLimits.MaxGroupMembers}.");
         if (MaxDevicesPerAccount < 1 || MaxDevicesPerAccount > ProtocolLimits.MaxDevicesPerUser)
             throw new ArgumentException($"FastChat:MaxDevicesPerAccount must be 1-{ProtocolLimits.MaxDevicesPerUser}.");
         if (LinkTimeout <= TimeSpan.Zero) throw new ArgumentException("FastChat:LinkTimeout must be positive.");

@@ -58,6 +58,8 @@ public static class FastChatHost
         services.AddSingleton(options.Devices);
         services.AddSingleton<DeviceLists.PendingLinks>();
         services.AddSingleton<DeviceLists.DeviceListStore>();
+        services.AddSingleton(options.Groups);
+        services.AddSingleton<Groups.GroupStore>();
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();
         services.AddSingleton<Prekeys.LocalPrekeyDirectory>();

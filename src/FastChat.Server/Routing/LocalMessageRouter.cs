@@ -27,6 +27,7 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
         if (!DeviceAddress.TryParse(request.Recipient, out var account, out byte device)) return RouteResult.UnknownRecipient;
         if (request.Kind == DeliveryKind.DeviceCopies) return RouteCopies(request, account);
         if (request.Kind == DeliveryKind.Message) return RouteToPrimary(request, account);
+        if (request.Kind == DeliveryKind.GroupChange) return RouteToEveryDevice(request, account);
         // Receipts go to the device they are about; a removed companion's address is no one's.
         if (directory.Find(request.Recipient) is null && !(accounts.Exists(account) && (device == DeviceAddress.Primary || IsListed(account, device))))
             return RouteResult.UnknownRecipient;
@@ -70,6 +71,21 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
             }
         }
         metrics.MessageRouted();
+        return RouteResult.Queued;
+    }
+
+    /// <summary>A group's announcement for an account: a copy into each of its listed devices' queues (best effort, like receipts).</summary>
+    private RouteResult RouteToEveryDevice(in RouteRequest request, ReadOnlySpan<byte> account)
+    {
+        if (account.Length != request.Recipient.Length || !accounts.Exists(account)) return RouteResult.UnknownRecipient;
+        Span<byte> devices = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        Span<byte> address = stackalloc byte[DeviceAddress.MaxLength];
+        lock (deviceLists.LockFor(account))
+        {
+            int count = deviceLists.CurrentDevices(account, devices, out _);
+            for (int i = 0; i < count; i++)
+                queues.Enqueue(address[..DeviceAddress.Write(address, account, devices[i])], request.Kind, request.MessageId, request.From, request.FromName, request.Payload);
+        }
         return RouteResult.Queued;
     }
 

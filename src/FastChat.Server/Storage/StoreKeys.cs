@@ -19,6 +19,7 @@ internal static class StoreKeys
     private const byte SharedEntry = (byte)'S';
     private const byte DevicePrekeys = (byte)'P';
     private const byte DeviceListRecord = (byte)'D';
+    private const byte GroupRecord = (byte)'G';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
@@ -27,6 +28,9 @@ internal static class StoreKeys
 
     /// <summary>A user's signed device list: <c>D|user</c>.</summary>
     public static int DeviceListKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, DeviceListRecord, user);
+
+    /// <summary>A group's record: <c>G|#hex</c> (its address, so it partitions as its address does).</summary>
+    public static int GroupKey(Span<byte> key, ReadOnlySpan<byte> groupAddress) => Prefixed(key, GroupRecord, groupAddress);
 
     /// <summary>The user of an account record or device list key (what a device set depends on); false for other keys.</summary>
     public static bool TryGetDeviceSetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
@@ -60,7 +64,7 @@ internal static class StoreKeys
     {
         user = key.Length == 0 ? default : key[0] switch
         {
-            Account or QueueMeta or HighWater or Rejected or DeviceListRecord => key[1..],
+            Account or QueueMeta or HighWater or Rejected or DeviceListRecord or GroupRecord => key[1..],
             QueueItem when key.Length > 9 => key[9..],
             DevicePrekeys when key.Length > 2 => key[2..],
             _ => default,

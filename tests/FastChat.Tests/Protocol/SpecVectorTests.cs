@@ -65,6 +65,13 @@ public class SpecVectorTests
     }
 
     [Fact]
+    public void Group_vectors_match_the_spec_and_the_page_shows_them()
+    {
+        Check("groups.json", SpecVectors.Groups());
+        PageShowsEveryFrame("14-groups.md", SpecVectors.Groups());
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
         var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());

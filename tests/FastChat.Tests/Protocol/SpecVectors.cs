@@ -248,6 +248,38 @@ public static class SpecVectors
         };
     }
 
+    /// <summary>Group membership frames (14-groups.md), group id 00 01 … 0f.</summary>
+    public static JsonObject Groups()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, IControlBody body) => AddControlFrame(frames, name, explanation, body);
+        var group = Enumerable.Range(0, 16).Select(i => (byte)i).ToArray();
+        Add("group_change_create", "GROUP_CHANGE [request 21, 1 create, group id, 'weekend', ['bob', 'carol']]",
+            new GroupChangeBody(21, GroupOp.Create, group, "weekend", ["bob", "carol"]));
+        Add("group_result_done", "GROUP_RESULT [request 21, 0 done, version 1, 'done']", new GroupResultBody(21, GroupStatusCode.Done, 1, "done"));
+        Add("group_change_remove", "GROUP_CHANGE [request 22, 3 remove, group id, nil, ['carol']]", new GroupChangeBody(22, GroupOp.Remove, group, null, ["carol"]));
+        Add("group_result_not_admin", "GROUP_RESULT [request 23, 3 not_admin, version 2, 'only the group's admins may do that']",
+            new GroupResultBody(23, GroupStatusCode.NotAdmin, 2, "only the group's admins may do that"));
+        Add("group_query", "GROUP_QUERY [request 24, group id]", new GroupQueryBody(24, group));
+        GroupMember[] after = [new("alice", true), new("bob", false)];
+        Add("group_state", "GROUP_STATE [request 24, 0 done, group id, version 2, 'weekend', [['alice', true], ['bob', false]]]",
+            new GroupStateBody(24, GroupStatusCode.Done, group, 2, "weekend", after));
+        var removal = new GroupEvent(group, 2, GroupOp.Remove, ["carol"], "weekend", after).Encode();
+        var deliver = new byte[MessageFrames.DeliverLength(5, removal.Length)];
+        MessageFrames.WriteDeliver(deliver, 9, DeliveryKind.GroupChange, 2, FixedTimeMs, "alice"u8, removal);
+        frames["deliver_group_change"] = new JsonObject
+        {
+            ["explanation"] = "DELIVER seq 9, kind 5 (group_change), msg_id 2 (the version), time 1700000000000, from 'alice', payload GroupEvent [group id, 2, 3 remove, ['carol'], 'weekend', [['alice', true], ['bob', false]]]",
+            ["hex"] = Hex(deliver),
+        };
+        return new JsonObject
+        {
+            ["description"] = "Group membership frames, header included; the group id is the bytes 00 01 ... 0f, its address #000102030405060708090a0b0c0d0e0f.",
+            ["group_address"] = GroupAddress.Of(group),
+            ["frames"] = frames,
+        };
+    }
+
     /// <summary>The E2E payload of a SEND and the plaintext envelope inside it (11-end-to-end.md).</summary>
     public static JsonObject Envelope()
     {

@@ -103,7 +103,7 @@ internal static class PeerFrames
         if (b.Length < at + fromLength) return false;
         from = b.Slice(at, fromLength);
         payload = b[(at + fromLength)..];
-        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt or DeliveryKind.DeviceCopies
+        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt or DeliveryKind.DeviceCopies or DeliveryKind.GroupChange
             && DeviceAddress.TryParse(to, out _, out _) && DeviceAddress.TryParse(from, out _, out _) && payload.Length <= ProtocolLimits.MaxPayload;
     }
 
