@@ -16,5 +16,20 @@ public sealed partial class FastChatClient
     public async Task<GroupStateBody> QueryGroupAsync(byte[] groupId, CancellationToken ct = default) =>
         (GroupStateBody)await RequestAsync(id => new GroupQueryBody(id, groupId), ct).ConfigureAwait(false);
 
+    /// <summary>A group message arrived (one copy of the sender's one ciphertext).</summary>
+    public event Action<IncomingGroupMessage>? GroupMessageReceived;
+
+    /// <summary>Sends one payload to every member device of the group (through its home); returns the id once the home has it (✓).</summary>
+    public Task<ulong> SendToGroupAsync(byte[] groupId, ReadOnlyMemory<byte> payload, CancellationToken ct = default)
+    {
+        if (groupId.Length != Protocol.Wire.GroupAddress.IdLength) throw new ArgumentException("a group id is 16 bytes", nameof(groupId));
+        return Send(id =>
+        {
+            var frame = new byte[GroupSendFrames.Length(payload.Length)];
+            GroupSendFrames.Write(frame, id, groupId, payload.Span);
+            return frame;
+        }, ct);
+    }
+
     public static byte[] NewGroupId() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(Protocol.Wire.GroupAddress.IdLength);
 }

@@ -330,6 +330,14 @@ public sealed partial class FastChatClient : IAsyncDisposable
     {
         var peer = System.Text.Encoding.ASCII.GetString(deliver.Peer);
         var time = DateTimeOffset.FromUnixTimeMilliseconds(deliver.TimeMs);
+        if (deliver.Kind == DeliveryKind.GroupMessage)
+        {
+            // Not deduplicated by id here: a sender's ids are shared with its direct messages, which take another path.
+            // Sender keys refuse a repeat (DuplicateMessage) instead.
+            GroupMessageReceived?.Invoke(new IncomingGroupMessage(peer, deliver.Payload[..Protocol.Wire.GroupAddress.IdLength].ToArray(), deliver.MessageId, time,
+                deliver.Payload[Protocol.Wire.GroupAddress.IdLength..].ToArray()));
+            return;
+        }
         if (deliver.Kind == DeliveryKind.GroupChange)
         {
             if (GroupEvent.TryParse(deliver.Payload, out var happened)) GroupChanged?.Invoke(peer, happened);

@@ -13,3 +13,6 @@ public sealed class FastChatException(ErrorCode code, string message) : Exceptio
 {
     public ErrorCode Code { get; } = code;
 }
+
+/// <summary>A group message: the sending device, the group, the sender's id, and the payload (the sender-key ciphertext).</summary>
+public sealed record IncomingGroupMessage(string From, byte[] GroupId, ulong MessageId, DateTimeOffset ServerTime, byte[] Payload);

@@ -153,3 +153,35 @@ internal static class GroupWire
         return members;
     }
 }
+
+/// <summary>
+/// GROUP_SEND (client → server), hand-laid like SEND: msg_id u64 | group_id 16 | payload (the
+/// E2E payload of a SenderKeyMessage). The bytes after msg_id are what each member's DELIVER
+/// carries as its payload, so the server forwards them as they came.
+/// </summary>
+public static class GroupSendFrames
+{
+    public static int Length(int payloadLength) => ProtocolLimits.FrameHeaderLength + 8 + GroupAddress.IdLength + payloadLength;
+
+    public static int Write(Span<byte> destination, ulong messageId, ReadOnlySpan<byte> groupId, ReadOnlySpan<byte> payload)
+    {
+        int body = 8 + GroupAddress.IdLength + payload.Length;
+        FrameHeader.Write(destination, FrameType.GroupSend, body);
+        var b = destination[ProtocolLimits.FrameHeaderLength..];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(b, messageId);
+        groupId.CopyTo(b[8..]);
+        payload.CopyTo(b[(8 + GroupAddress.IdLength)..]);
+        return ProtocolLimits.FrameHeaderLength + body;
+    }
+
+    /// <param name="groupMessage">The group id and the payload: the DELIVER payload of kind 6.</param>
+    public static bool TryParse(ReadOnlySpan<byte> body, out ulong messageId, out ReadOnlySpan<byte> groupMessage)
+    {
+        messageId = 0;
+        groupMessage = default;
+        if (body.Length < 8 + GroupAddress.IdLength + 1) return false;
+        messageId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(body);
+        groupMessage = body[8..];
+        return true;
+    }
+}

@@ -13,6 +13,8 @@ public enum DeliveryKind : byte
     DeviceCopies = 4,
     /// <summary>A group's membership changed (protocol-spec/14-groups.md): the payload is a GroupEvent, the peer the member who changed it.</summary>
     GroupChange = 5,
+    /// <summary>A group message (protocol-spec/14-groups.md): the payload is the group id (16 bytes) and the sender's ciphertext, the peer the sending device.</summary>
+    GroupMessage = 6,
 }
 
 /// <summary>
@@ -96,7 +98,7 @@ public static class MessageFrames
         int peerLength = body[25];
         if (body.Length < DeliverFixedLength + peerLength) return false;
         byte kind = body[8];
-        if (kind is not ((byte)DeliveryKind.Message or (byte)DeliveryKind.DeliveredReceipt or (byte)DeliveryKind.ReadReceipt or (byte)DeliveryKind.GroupChange)) return false;
+        if (kind is not ((byte)DeliveryKind.Message or (byte)DeliveryKind.DeliveredReceipt or (byte)DeliveryKind.ReadReceipt or (byte)DeliveryKind.GroupChange or (byte)DeliveryKind.GroupMessage)) return false;
         view = new DeliverView(
             BinaryPrimitives.ReadUInt64BigEndian(body),
             (DeliveryKind)kind,

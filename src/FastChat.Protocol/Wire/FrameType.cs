@@ -20,6 +20,7 @@ public enum FrameType : byte
     DeliveryAck = 0x13,
     Read = 0x14,
     SendDevices = 0x15,
+    GroupSend = 0x16,
     PrekeyUpload = 0x20,
     PrekeyStatus = 0x21,
     PrekeyFetch = 0x22,

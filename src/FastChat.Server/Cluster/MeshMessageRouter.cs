@@ -33,6 +33,7 @@ internal sealed class MeshMessageRouter : IMessageRouter, IDisposable
         _mesh = mesh;
         _parked = parked;
         _commit = commit;
+        local.Outbound = this; // a group's home forwards member copies through the mesh
         // A new view may free what waits; so may a peer that catches up with our epoch (no view change here).
         _state.Changed += _ => Release();
         _retry = time.CreateTimer(_ => Release(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));

@@ -24,7 +24,7 @@ internal sealed partial class ClientConnection
                 return false;
             case FrameType.Register when _state == ConnectionState.Registering:
                 return QueueRegister(frame.Body);
-            case FrameType.Send or FrameType.SendDevices or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
+            case FrameType.Send or FrameType.SendDevices or FrameType.GroupSend or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
                 or FrameType.DeviceListPublish or FrameType.LinkQuery or FrameType.GroupChange or FrameType.GroupQuery when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, _state == ConnectionState.Linking ? "this device is not linked yet" : "register first");
                 return false;
@@ -32,6 +32,8 @@ internal sealed partial class ClientConnection
                 return HandleSend(frame.Body);
             case FrameType.SendDevices:
                 return HandleSendDevices(frame.Body);
+            case FrameType.GroupSend:
+                return HandleGroupSend(frame.Body);
             case FrameType.Read:
                 return HandleRead(frame.Body);
             case FrameType.DeliveryAck:

@@ -31,6 +31,18 @@ internal sealed partial class ClientConnection
         TryWrite(ControlFrames.Encode(outcome.Result));
     }
 
+    /// <summary>One ciphertext for the whole group, to its home, which fans it out (acknowledged like a SEND once the home has it).</summary>
+    private bool HandleGroupSend(ReadOnlySpan<byte> body)
+    {
+        if (!GroupSendFrames.TryParse(body, out ulong messageId, out var groupMessage)) return Malformed("GROUP_SEND");
+        if (messageId <= _ledger.HighWater) return Retried(messageId);
+        if (groupMessage.Length - GroupAddress.IdLength > _server.Options.MaxPayloadBytes) return Refuse(ErrorCode.PayloadTooLarge, messageId);
+        Span<byte> group = stackalloc byte[GroupAddress.Length];
+        GroupAddress.Write(group, groupMessage[..GroupAddress.IdLength]);
+        var request = new Routing.RouteRequest(group, DeliveryKind.GroupMessage, messageId, _addressBytes, Address, groupMessage);
+        return Routed(_server.Router.Route(request, this, messageId), messageId);
+    }
+
     private bool HandleGroupQuery(ReadOnlySpan<byte> body)
     {
         if (!GroupQueryBody.TryParse(body, out var query)) return Malformed("GROUP_QUERY");

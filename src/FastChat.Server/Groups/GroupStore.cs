@@ -16,7 +16,10 @@ internal sealed record GroupChangeOutcome(GroupResultBody Result, GroupEvent? Ev
 /// the in-sync replicas) before it is answered. The record partitions by the group's address, so
 /// hand-offs and replicas carry it as they carry a user's records.
 /// </summary>
-internal sealed class GroupStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, Routing.IUserLocator locator, GroupOptions options)
+/// <summary>Whether a user's home is this node (only there can their account be checked).</summary>
+internal delegate bool HomedHere(ReadOnlySpan<byte> user);
+
+internal sealed class GroupStore(FasterStore store, GroupCommit commit, IOwnershipGate gate, AccountStore accounts, HomedHere homedHere, GroupOptions options)
 {
     private readonly object[] _locks = Enumerable.Range(0, 256).Select(_ => new object()).ToArray();
 
@@ -101,7 +104,7 @@ internal sealed class GroupStore(FasterStore store, GroupCommit commit, IOwnersh
     private string? FirstUnknown(IEnumerable<string> users) => users.FirstOrDefault(u =>
     {
         var name = Encoding.ASCII.GetBytes(u);
-        return locator.Locate(name).IsLocal && !accounts.Exists(name);
+        return homedHere(name) && !accounts.Exists(name);
     });
 
     private static GroupChangeOutcome Done(GroupChangeBody change, GroupEvent next, IReadOnlyList<string> removed) =>

@@ -59,6 +59,11 @@ public static class FastChatHost
         services.AddSingleton<DeviceLists.PendingLinks>();
         services.AddSingleton<DeviceLists.DeviceListStore>();
         services.AddSingleton(options.Groups);
+        services.AddSingleton<Groups.HomedHere>(sp =>
+        {
+            var locator = sp.GetRequiredService<IUserLocator>();
+            return user => locator.Locate(user).IsLocal;
+        });
         services.AddSingleton<Groups.GroupStore>();
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();

@@ -16,7 +16,7 @@ namespace FastChat.Server.Routing;
 /// a plain SEND is a message for the primary alone, refused once the account has companions.
 /// </summary>
 internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory directory, UserQueues queues, AccountStore accounts,
-    DeviceListStore deviceLists, FastChatMetrics metrics) : IMessageRouter
+    DeviceListStore deviceLists, Groups.GroupStore groups, FastChatMetrics metrics) : IMessageRouter
 {
     public RouteResult Route(in RouteRequest request, IRouteCompletion? completion, ulong token) =>
         locator.Locate(request.Recipient).IsLocal ? RouteHere(request) : RouteResult.Unavailable;
@@ -24,10 +24,11 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
     /// <summary>Queues an entry for a user this node is the home of (the caller has checked).</summary>
     public RouteResult RouteHere(in RouteRequest request)
     {
+        if (GroupAddress.IsGroup(request.Recipient)) return request.Kind == DeliveryKind.GroupMessage ? RouteToGroup(request) : RouteResult.UnknownRecipient;
         if (!DeviceAddress.TryParse(request.Recipient, out var account, out byte device)) return RouteResult.UnknownRecipient;
         if (request.Kind == DeliveryKind.DeviceCopies) return RouteCopies(request, account);
         if (request.Kind == DeliveryKind.Message) return RouteToPrimary(request, account);
-        if (request.Kind == DeliveryKind.GroupChange) return RouteToEveryDevice(request, account);
+        if (request.Kind is DeliveryKind.GroupChange or DeliveryKind.GroupMessage) return RouteToEveryDevice(request, account);
         // Receipts go to the device they are about; a removed companion's address is no one's.
         if (directory.Find(request.Recipient) is null && !(accounts.Exists(account) && (device == DeviceAddress.Primary || IsListed(account, device))))
             return RouteResult.UnknownRecipient;
@@ -84,8 +85,44 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
         {
             int count = deviceLists.CurrentDevices(account, devices, out _);
             for (int i = 0; i < count; i++)
-                queues.Enqueue(address[..DeviceAddress.Write(address, account, devices[i])], request.Kind, request.MessageId, request.From, request.FromName, request.Payload);
+            {
+                var to = address[..DeviceAddress.Write(address, account, devices[i])];
+                if (request.Kind == DeliveryKind.GroupMessage && to.SequenceEqual(request.From)) continue; // the sending device has it
+                queues.Enqueue(to, request.Kind, request.MessageId, request.From, request.FromName, request.Payload);
+            }
         }
+        return RouteResult.Queued;
+    }
+
+    /// <summary>
+    /// Where forwards to other nodes go: set by the mesh router of a cluster node; null on a single
+    /// node, where every member is homed here.
+    /// </summary>
+    public IMessageRouter? Outbound { get; set; }
+
+    /// <summary>
+    /// A group message at its group's home (protocol-spec/14-groups.md): from a member, to every
+    /// device of every member but the sending one — queued here for members homed here, forwarded
+    /// to the homes of the others (one entry per member account, split per device there).
+    /// Non-members and unknown groups are refused alike, so a non-member learns nothing of a group.
+    /// </summary>
+    private RouteResult RouteToGroup(in RouteRequest request)
+    {
+        Span<byte> groupId = stackalloc byte[GroupAddress.IdLength];
+        if (!GroupAddress.TryParse(request.Recipient, groupId) || request.Payload.Length <= GroupAddress.IdLength
+            || !request.Payload[..GroupAddress.IdLength].SequenceEqual(groupId)) return RouteResult.UnknownRecipient;
+        if (groups.Read(groupId) is not { } group || !DeviceAddress.TryParse(request.From, out var sender, out _)) return RouteResult.UnknownRecipient;
+        string senderName = System.Text.Encoding.ASCII.GetString(sender);
+        if (group.Members.All(m => m.User != senderName)) return RouteResult.UnknownRecipient;
+        Span<byte> member = stackalloc byte[UserName.MaxLength];
+        foreach (var m in group.Members)
+        {
+            var name = member[..System.Text.Encoding.ASCII.GetBytes(m.User, member)];
+            var copy = new RouteRequest(name, DeliveryKind.GroupMessage, request.MessageId, request.From, request.FromName, request.Payload);
+            if (Outbound is { } mesh && !locator.Locate(name).IsLocal) mesh.Route(copy, null, 0);
+            else RouteToEveryDevice(copy, name);
+        }
+        metrics.MessageRouted();
         return RouteResult.Queued;
     }
 

@@ -16,6 +16,7 @@ public class MeshGroupTests
         var entry = cluster.Nodes[0];
         var users = new List<TestClient>();
         var events = new ConcurrentDictionary<string, ConcurrentQueue<GroupEvent>>();
+        var messages = new ConcurrentDictionary<string, ConcurrentQueue<FastChat.Client.IncomingGroupMessage>>();
         try
         {
             // Members homed on at least two different nodes.
@@ -24,6 +25,8 @@ public class MeshGroupTests
                 var user = await TestClient.ConnectAsync(entry.Port, $"gm{i}");
                 var queue = events.GetOrAdd(user.Client.UserName, _ => new());
                 user.Client.GroupChanged += (_, e) => queue.Enqueue(e);
+                var inbox = messages.GetOrAdd(user.Client.UserName, _ => new());
+                user.Client.GroupMessageReceived += inbox.Enqueue;
                 users.Add(user);
             }
             var admin = users[0];
@@ -46,6 +49,14 @@ public class MeshGroupTests
             foreach (var other in others)
                 await Eventually.TrueAsync(() => events[other.Client.UserName].Any(e => e.Version == 1 && e.Name == "across the mesh"), TimeSpan.FromSeconds(15),
                     because: $"{other.Client.UserName} (on port {other.Client.Server.Port}) was not told");
+
+            // A member on another node sends: its node forwards to the group's home, which fans out to every node.
+            var sender = others[0];
+            await sender.Client.SendToGroupAsync(group, "through the home"u8.ToArray()).WaitAsync(TimeSpan.FromSeconds(15));
+            foreach (var member in others.Skip(1).Append(admin))
+                await Eventually.TrueAsync(() => messages[member.Client.UserName].Any(m => m.From == sender.Client.UserName), TimeSpan.FromSeconds(15),
+                    because: $"{member.Client.UserName} (on port {member.Client.Server.Port}) did not get the group message");
+            Assert.Empty(messages[sender.Client.UserName]);
         }
         finally
         {

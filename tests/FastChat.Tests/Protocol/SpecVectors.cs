@@ -272,6 +272,16 @@ public static class SpecVectors
             ["explanation"] = "DELIVER seq 9, kind 5 (group_change), msg_id 2 (the version), time 1700000000000, from 'alice', payload GroupEvent [group id, 2, 3 remove, ['carol'], 'weekend', [['alice', true], ['bob', false]]]",
             ["hex"] = Hex(deliver),
         };
+        var groupSend = new byte[GroupSendFrames.Length(2)];
+        GroupSendFrames.Write(groupSend, 1795804080555000, group, "hi"u8);
+        frames["group_send"] = new JsonObject { ["explanation"] = "GROUP_SEND msg_id 1795804080555000, group id, payload 'hi'", ["hex"] = Hex(groupSend) };
+        var groupMessage = new byte[MessageFrames.DeliverLength(3, 18)];
+        MessageFrames.WriteDeliver(groupMessage, 10, DeliveryKind.GroupMessage, 1795804080555000, FixedTimeMs, "bob"u8, [.. group, .. "hi"u8.ToArray()]);
+        frames["deliver_group_message"] = new JsonObject
+        {
+            ["explanation"] = "DELIVER seq 10, kind 6 (group_message), msg_id 1795804080555000, time 1700000000000, from 'bob', payload group id then 'hi'",
+            ["hex"] = Hex(groupMessage),
+        };
         return new JsonObject
         {
             ["description"] = "Group membership frames, header included; the group id is the bytes 00 01 ... 0f, its address #000102030405060708090a0b0c0d0e0f.",

@@ -13,6 +13,7 @@ public class GroupTests
     {
         public required TestClient Connection { get; init; }
         public ConcurrentQueue<(string From, GroupEvent Event)> Events { get; } = new();
+        public ConcurrentQueue<FastChat.Client.IncomingGroupMessage> GroupMessages { get; } = new();
         public FastChat.Client.FastChatClient Client => Connection.Client;
 
         public static async Task<Member> ConnectAsync(int port, string user, byte[]? key = null)
@@ -20,6 +21,7 @@ public class GroupTests
             var connection = TestClient.Create(port, user, key);
             var member = new Member { Connection = connection };
             connection.Client.GroupChanged += (from, e) => member.Events.Enqueue((from, e));
+            connection.Client.GroupMessageReceived += member.GroupMessages.Enqueue;
             var welcome = await connection.Client.ConnectAsync();
             if (welcome.State == WelcomeState.RegistrationRequired) await connection.Client.RegisterAsync(null);
             return member;
@@ -122,6 +124,40 @@ public class GroupTests
         Assert.Equal(GroupStatusCode.Done, (await alice.Client.ChangeGroupAsync(GroupOp.Create, group, ["bob"], "two devices")).Status);
         Assert.Equal("two devices", (await bob.EventAsync(1)).Name);
         Assert.Equal("two devices", (await laptop.EventAsync(1)).Name);
+    }
+
+    [Fact]
+    public async Task A_group_message_reaches_every_other_member_once_offline_ones_later_and_a_non_member_is_refused()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await Member.ConnectAsync(server.Port, "alice");
+        await using var bob = await Member.ConnectAsync(server.Port, "bob");
+        await using var dave = await Member.ConnectAsync(server.Port, "dave");
+        var carolKey = TestClient.NewKey();
+        await (await Member.ConnectAsync(server.Port, "carol", carolKey)).DisposeAsync(); // registered, then offline
+        var group = FastChat.Client.FastChatClient.NewGroupId();
+        Assert.Equal(GroupStatusCode.Done, (await alice.Client.ChangeGroupAsync(GroupOp.Create, group, ["bob", "carol"], "g")).Status);
+
+        ulong id = await alice.Client.SendToGroupAsync(group, "one ciphertext for all"u8.ToArray()); // ✓: the home has it
+        await Eventually.TrueAsync(() => bob.GroupMessages.Count == 1);
+        var atBob = bob.GroupMessages.Single();
+        Assert.Equal(("alice", id, "one ciphertext for all"), (atBob.From, atBob.MessageId, System.Text.Encoding.UTF8.GetString(atBob.Payload)));
+        Assert.Equal(group, atBob.GroupId);
+
+        await using var carol = await Member.ConnectAsync(server.Port, "carol", carolKey);
+        await Eventually.TrueAsync(() => carol.GroupMessages.Count == 1);
+        Assert.Equal(id, carol.GroupMessages.Single().MessageId);
+
+        var refused = await Assert.ThrowsAsync<FastChat.Client.FastChatException>(() => dave.Client.SendToGroupAsync(group, "let me in"u8.ToArray()));
+        Assert.Equal(ErrorCode.UnknownRecipient, refused.Code);
+        var unknown = await Assert.ThrowsAsync<FastChat.Client.FastChatException>(() => bob.Client.SendToGroupAsync(FastChat.Client.FastChatClient.NewGroupId(), "x"u8.ToArray()));
+        Assert.Equal(ErrorCode.UnknownRecipient, unknown.Code);
+
+        // The next message is the only other one anyone gets: nothing was duplicated, the sender got none of its own.
+        await bob.Client.SendToGroupAsync(group, "from bob"u8.ToArray());
+        await Eventually.TrueAsync(() => alice.GroupMessages.Count == 1 && carol.GroupMessages.Count == 2);
+        Assert.Single(bob.GroupMessages);
+        Assert.Equal("bob", alice.GroupMessages.Single().From);
     }
 
     /// <summary>A real server process killed with SIGKILL right after the answer: the change is there after the restart.</summary>
