@@ -1,9 +1,7 @@
-using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using FastChat.Protocol.Frames;
 using FastChat.Protocol.Wire;
 using FastChat.Server.Connections;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FastChat.Benchmarks;
@@ -27,9 +25,7 @@ public class DispatchBenchmarks
     private ulong _nextId = 1;
     private ulong _bobSeq;
     private ulong _aliceSeq;
-    private readonly List<Task> _drains = new();
-    private CancellationTokenSource _stop = null!;
-    private readonly PooledMemoryPool _pool = new();
+    private BenchConnections _connections = null!;
 
     /// <summary>
     /// Off: frame decode and dispatch alone (commits never run; the ✓ is not sent). On: a group
@@ -47,32 +43,10 @@ public class DispatchBenchmarks
             o.CommitIntervalMicroseconds = GroupCommit ? 1000 : 100_000_000;
         });
         var server = _host.App.Services.GetRequiredService<ServerContext>();
-        _stop = new CancellationTokenSource();
-        _alice = Connect(server, "alice");
-        _bob = Connect(server, "bob");
+        _connections = new BenchConnections(server);
+        _alice = _connections.Connect("alice");
+        _bob = _connections.Connect("bob");
         _sends = Fixtures.SendRecord(Batch, "bob", 1);
-    }
-
-    private ClientConnection Connect(ServerContext server, string user)
-    {
-        var options = new PipeOptions(pool: _pool, pauseWriterThreshold: 0, useSynchronizationContext: false);
-        var transportPipe = new Pipe(options);
-        var appPipe = new Pipe(options);
-        var context = new DefaultConnectionContext(user, new DuplexPipe(appPipe.Reader, transportPipe.Writer), new DuplexPipe(transportPipe.Reader, appPipe.Writer));
-        var connection = new ClientConnection(context, server) { InlineFlushForBenchmark = true };
-        var (_, serverSide) = Fixtures.TransportPair();
-        connection.StartSessionForBenchmark(user, serverSide);
-        _drains.Add(Task.Run(async () =>
-        {
-            // Plays the socket: consume whatever the server writes.
-            while (!_stop.IsCancellationRequested)
-            {
-                var result = await transportPipe.Reader.ReadAsync();
-                transportPipe.Reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted) break;
-            }
-        }));
-        return connection;
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
@@ -131,13 +105,7 @@ public class DispatchBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _stop.Cancel();
+        _connections.Dispose();
         _host.Dispose();
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -21,6 +21,15 @@ public static class E2ePayload
         return payload;
     }
 
+    /// <summary>A GROUP_SEND's payload: <c>0xE2</c>, 7, the SenderKeyMessage.</summary>
+    public static byte[] WrapGroup(ReadOnlySpan<byte> senderKeyMessage) => [Marker, (byte)CiphertextType.SenderKey, .. senderKeyMessage];
+
+    public static bool TryUnwrapGroup(ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> senderKeyMessage)
+    {
+        senderKeyMessage = payload.Length > 2 && payload[0] == Marker && payload[1] == (byte)CiphertextType.SenderKey ? payload[2..] : default;
+        return !senderKeyMessage.IsEmpty;
+    }
+
     public static bool TryUnwrap(ReadOnlySpan<byte> payload, out CiphertextType type, out ReadOnlySpan<byte> body)
     {
         type = default;

@@ -20,12 +20,16 @@ public enum OpenedStatus
     /// finds it in a newer list, never shown before.
     /// </summary>
     UnlistedDevice,
+    /// <summary>Not a message to show: a group member's sender key, taken in (<see cref="OpenedMessage.Group"/> says which group).</summary>
+    GroupKey,
+    /// <summary>A group message whose sender key has not arrived yet: held, opened when it does (<see cref="GroupChat.Released"/>).</summary>
+    AwaitingKey,
 }
 
 /// <summary>An incoming message as the user should see it.</summary>
 /// <param name="From">The sending device's address: "bob" (the primary) or "bob/2".</param>
 /// <param name="To">Set on a copy of a message this account sent (from another of its devices): to whom it went.</param>
-public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null, string? To = null)
+public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null, string? To = null, byte[]? Group = null)
 {
     /// <summary>The sending user (<see cref="From"/> without the device).</summary>
     public string Sender => DeviceAddress.TryParse(From, out var user, out _) ? user : From;

@@ -12,6 +12,11 @@ public enum EnvelopeKind : byte
     /// Only accepted from the account's own devices.
     /// </summary>
     SentCopy = 2,
+    /// <summary>
+    /// This device's sender key for a group (protocol-spec/14-groups.md): the body is a
+    /// SenderKeyDistributionMessage, sent over the pairwise sessions to every member device.
+    /// </summary>
+    SenderKey = 3,
 }
 
 /// <summary>

@@ -29,6 +29,7 @@ public sealed partial class SecureChat : IDisposable
     {
         (_client, _store, _time) = (client, store, time ?? TimeProvider.System);
         _client.PrekeyNotice += OnPrekeyNotice;
+        _client.GroupChanged += OnGroupChanged;
     }
 
     /// <summary>Signal's address of a user's device (device 1: the primary).</summary>
@@ -82,7 +83,7 @@ public sealed partial class SecureChat : IDisposable
     private OpenedMessage Open(string from, ulong messageId, byte[] payload, DateTimeOffset? serverTime)
     {
         var opened = Decrypt(from, messageId, payload, serverTime);
-        if (opened.Status is OpenedStatus.Encrypted or OpenedStatus.Unencrypted)
+        if (opened.Status is OpenedStatus.Encrypted or OpenedStatus.Unencrypted && opened.Group is null)
         {
             lock (_storeLock)
                 _store.AddHistory(new HistoryEntry(opened.To ?? opened.Sender, opened.To is not null, opened.From, messageId,
@@ -133,6 +134,7 @@ public sealed partial class SecureChat : IDisposable
             EnvelopeKind.Text => new OpenedMessage(from, messageId, OpenedStatus.Encrypted, Encoding.UTF8.GetString(envelope.Body), sentAt),
             EnvelopeKind.SentCopy when user == Me && SentCopy.TryDecode(envelope.Body, out var to, out var text) =>
                 new OpenedMessage(from, messageId, OpenedStatus.Encrypted, text, sentAt, To: to),
+            EnvelopeKind.SenderKey => TakeSenderKey(from, messageId, envelope.Body, sentAt),
             _ => new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "a FastChat envelope this client does not read from this sender"),
         };
     }
@@ -195,5 +197,9 @@ public sealed partial class SecureChat : IDisposable
     /// <summary>An automatic top-up or rotation failed (it is tried again at the next notice).</summary>
     public event Action<Exception>? TopUpFailed;
 
-    public void Dispose() => _client.PrekeyNotice -= OnPrekeyNotice;
+    public void Dispose()
+    {
+        _client.PrekeyNotice -= OnPrekeyNotice;
+        _client.GroupChanged -= OnGroupChanged;
+    }
 }

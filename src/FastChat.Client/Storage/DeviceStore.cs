@@ -152,6 +152,11 @@ public sealed partial class DeviceStore : ISignalProtocolStore, ISenderKeyStore,
     public void SaveDeviceList(string user, SignedDeviceList signed) =>
         Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "l/" + user, [.. signed.Statement, .. signed.Signature]);
 
+    /// <summary>Bytes the SDK keeps by name (a group's last known membership); null until set.</summary>
+    public byte[]? GetBlob(string name) => Scalar(_db, "SELECT value FROM meta WHERE name = $k", "b/" + name) as byte[];
+
+    public void SetBlob(string name, byte[] value) => Write("INSERT OR REPLACE INTO meta (name, value) VALUES ($k, $v)", "b/" + name, value);
+
     /// <summary>The senders (device addresses) with held messages.</summary>
     public IReadOnlyList<string> HeldSenders()
     {

@@ -22,6 +22,9 @@ public sealed class SenderKeyRecord
 
     public bool IsEmpty => _states.Count == 0;
 
+    /// <summary>The newest chain's id (the one a sender encrypts with); null when there is none.</summary>
+    public uint? CurrentChainId => _states.Count > 0 ? _states[0].ChainId : null;
+
     public byte[] Serialize()
     {
         var record = new SenderKeyRecordStructure();

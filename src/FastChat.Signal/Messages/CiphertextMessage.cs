@@ -7,4 +7,6 @@ public enum CiphertextType
 {
     Whisper = 1,
     PreKey = 3,
+    /// <summary>A SenderKeyMessage (group messages; libsignal's type 7).</summary>
+    SenderKey = 7,
 }

@@ -65,29 +65,17 @@ public class SecureChatTests
     [Fact]
     public async Task Rotation_keeps_the_previous_signed_prekey_and_deletes_older_ones()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await TestServer.StartAsync(time: time);
+        // Each publish makes a new signed prekey (as a rotation does) and 100 one-time prekeys: room for three.
+        await using var server = await TestServer.StartAsync(o => o.PrekeyStockMax = 1000);
         using var folder = new TempDirectory();
-        using var store = DeviceStore.Create(Path.Combine(folder, "alice.db"), "alice", StoreProtection.KeyFile(Path.Combine(folder, "alice.key")));
-        async Task SignInAsync(bool publish, uint expectSignedPrekey)
-        {
-            await using var connection = TestClient.Create(server.Port, "alice", store.NoisePrivateKey);
-            using var chat = new SecureChat(connection.Client, store, time); // subscribed before the login's notice
-            var welcome = await connection.Client.ConnectAsync();
-            if (welcome.State == WelcomeState.RegistrationRequired) await connection.Client.RegisterAsync(null);
-            if (publish) await chat.PublishAsync();
-            // Connected until the rotation (started by the login notice) has made its new signed prekey.
-            await Eventually.TrueAsync(() => store.LoadSignedPreKey(expectSignedPrekey) is not null);
-        }
-        await SignInAsync(publish: true, 1);
-        Assert.NotNull(store.LoadSignedPreKey(1));
-        time.Advance(TimeSpan.FromDays(8)); // past the rotation period: the login's notice asks for a new one
-        await SignInAsync(publish: false, 2);
-        Assert.NotNull(store.LoadSignedPreKey(1)); // the previous one stays for prekey messages on their way
-        time.Advance(TimeSpan.FromDays(8));
-        await SignInAsync(publish: false, 3);
-        Assert.Null(store.LoadSignedPreKey(1));
-        Assert.NotNull(store.LoadSignedPreKey(2));
+        await using var alice = await Device.StartAsync(server.Port, "alice", folder);
+        await alice.Chat.PublishAsync();
+        await alice.Chat.PublishAsync();
+        Assert.NotNull(alice.Store.LoadSignedPreKey(1)); // the previous one stays for prekey messages on their way
+        await alice.Chat.PublishAsync();
+        Assert.Null(alice.Store.LoadSignedPreKey(1));
+        Assert.NotNull(alice.Store.LoadSignedPreKey(2));
+        Assert.NotNull(alice.Store.LoadSignedPreKey(3));
     }
 
     [Fact]
