@@ -63,7 +63,7 @@ public class OfflineQueueBenchmarks
         public void OnAttached(long queued) { }
         public void Replace() { }
         public void Removed() { }
-        public void Notify(byte[] frame) { }
+        public void Notify(ReadOnlySpan<byte> frame) { }
         public void Relocate(FastChat.Server.Routing.UserLocation nextHome) { }
     }
 }

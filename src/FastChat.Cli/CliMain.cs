@@ -69,10 +69,19 @@ public static class CliMain
         var history = new Command("history", "show the conversation with CONTACT as this device kept it (sent, received and copies from your other devices)") { contact, limit };
         history.SetAction(parse => GuardedSync(output, () => HistoryCommand.Run(OpenProfile(parse), parse.GetValue(contact)!, parse.GetValue(limit), output)));
 
+        var watched = new Argument<string[]>("users") { Description = "whose presence", Arity = ArgumentArity.OneOrMore };
+        var presenceWait = new Option<double>("--wait") { Description = "seconds to wait for the answers", DefaultValueFactory = _ => 5 };
+        var presence = new Command("presence", "show whether USERS are online, or when they were last seen (as far as they share it)") { watched, presenceWait };
+        presence.SetAction((parse, ct) => Guarded(output, () => PresenceCommands.ShowAsync(OpenProfile(parse), parse.GetValue(watched)!, TimeSpan.FromSeconds(parse.GetValue(presenceWait)), output)));
+        var visibility = new Argument<FastChat.Protocol.Frames.PresenceVisibility>("who") { Description = "who may see your presence and last seen: everyone, contacts or nobody" };
+        var contactList = new Option<string[]>("--contacts") { Description = "your contacts (who 'contacts' means): user names", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var privacy = new Command("privacy", "choose who may see when you are online and when you were last seen") { visibility, contactList };
+        privacy.SetAction((parse, ct) => Guarded(output, () => PresenceCommands.SetAsync(OpenProfile(parse), parse.GetValue(visibility), parse.GetValue(contactList)!, output)));
+
         var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
         whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
 
-        foreach (var command in new[] { register, link, chat, send, inbox, history, devices, safety, trust, whoami }) root.Subcommands.Add(command);
+        foreach (var command in new[] { register, link, chat, send, inbox, history, devices, presence, privacy, safety, trust, whoami }) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
     }
 

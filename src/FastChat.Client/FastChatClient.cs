@@ -208,6 +208,7 @@ public sealed partial class FastChatClient : IAsyncDisposable
             foreach (var pending in _pending.Values) writer.Enqueue(pending.Frame);
             _ready = true;
         }
+        RewatchAfterReconnect(writer);
         Connected?.Invoke(_welcome.Task.Result);
     }
 
@@ -307,6 +308,15 @@ public sealed partial class FastChatClient : IAsyncDisposable
                     break;
                 case FrameType.GroupState when GroupStateBody.TryParse(frame.Body, out var groupState):
                     _requests.Complete(groupState.RequestId, groupState);
+                    break;
+                case FrameType.PresenceResult when PresenceResultBody.TryParse(frame.Body, out var presenceResult):
+                    _requests.Complete(presenceResult.RequestId, presenceResult);
+                    break;
+                case FrameType.Presence when PresenceBody.TryParse(frame.Body, out var presence):
+                    PresenceChanged?.Invoke(presence);
+                    break;
+                case FrameType.TypingNotice:
+                    OnTypingNotice(frame.Body);
                     break;
                 case FrameType.LinkDone when LinkDoneBody.TryParse(frame.Body, out var linked):
                     _linkDone.TrySetResult(linked);

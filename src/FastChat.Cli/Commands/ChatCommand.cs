@@ -4,8 +4,8 @@ using FastChat.Client.Encryption;
 namespace FastChat.Cli.Commands;
 
 /// <summary>
-/// <c>fastchat chat CONTACT</c>: type a line to send it; incoming messages and receipt ticks
-/// appear live. Each sent line is end-to-end encrypted and gets a number; ticks follow as
+/// <c>fastchat chat CONTACT</c>: type a line to send it; incoming messages, receipt ticks, the
+/// contact's presence and typing appear live. Each sent line is end-to-end encrypted and gets a number; ticks follow as
 /// <c>[n] ✓</c> (server has it), <c>[n] ✓✓</c> (delivered) and <c>[n] read</c>; a changed safety
 /// number is a warning, not a message. /quit or end of input leaves.
 /// </summary>
@@ -38,11 +38,17 @@ public static class ChatCommand
             s.Warn(Print);
             s.Client.ReceiptReceived += ticks.OnReceipt;
             s.Client.Disconnected += (code, reason) => Print($"-- disconnected ({code}: {reason}); reconnecting");
+            s.Client.PresenceChanged += p => { if (p.User == contact) Print("-- " + PresenceCommands.Describe(p)); };
+            s.Client.TypingChanged += t =>
+            {
+                if (t.IsTyping && t.Context == s.Device.UserName && t.From.Split('/')[0] == contact) Print($"-- {contact} is typing…");
+            };
         });
         await using (session)
         {
             var client = session.Client;
             Print($"-- chatting with {contact} as {session.Device.UserName}, end-to-end encrypted; {session.Welcome!.Queued} waiting; /quit to leave");
+            await client.WatchPresenceAsync([contact]);
             int next = 0;
             string? line;
             while ((line = await input.ReadLineAsync()) is not null)

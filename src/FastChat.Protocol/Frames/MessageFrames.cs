@@ -15,6 +15,14 @@ public enum DeliveryKind : byte
     GroupChange = 5,
     /// <summary>A group message (protocol-spec/14-groups.md): the payload is the group id (16 bytes) and the sender's ciphertext, the peer the sending device.</summary>
     GroupMessage = 6,
+    /// <summary>Between nodes only (protocol-spec/15-presence.md): the peer (a device) watches the recipient account's presence.</summary>
+    PresenceSubscribe = 7,
+    /// <summary>Between nodes only: the peer (a device) no longer watches the recipient's presence.</summary>
+    PresenceUnsubscribe = 8,
+    /// <summary>Between nodes only: a PRESENCE body from the subject's home (the peer) for the recipient device's live connection.</summary>
+    PresenceUpdate = 9,
+    /// <summary>Between nodes only: a typing indicator (payload: state u8, then the context) for the recipient's live devices; never stored.</summary>
+    Typing = 10,
 }
 
 /// <summary>

@@ -34,6 +34,12 @@ public enum FrameType : byte
     GroupResult = 0x31,
     GroupQuery = 0x32,
     GroupState = 0x33,
+    PresenceSubscribe = 0x40,
+    PresenceSettings = 0x41,
+    PresenceResult = 0x42,
+    Presence = 0x43,
+    Typing = 0x44,
+    TypingNotice = 0x45,
 }
 
 public static class FrameTypes

@@ -95,6 +95,7 @@ internal sealed partial class ClientConnection
         _state = ConnectionState.Authenticated;
         _server.Metrics.SessionStarted();
         _sessionStarted = true;
+        CountPresence(); // before WELCOME: a watcher may be told of this session as soon as the client knows of it
         // Attach sends WELCOME (OnAttached) before it pushes the backlog; it refuses while the user's partition moves.
         if (!_server.Queues.Attach(this)) Close(ErrorCode.Unavailable, "your account is moving to another server; retry shortly");
         else SendPrekeyLoginNotice();

@@ -114,7 +114,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
 
     public void Removed() => Close(ErrorCode.DeviceRemoved, "this device was removed from the account by its primary device");
 
-    public void Notify(byte[] frame) => TryWrite(frame);
+    public void Notify(ReadOnlySpan<byte> frame) => TryWrite(frame);
 
     public void Relocate(Routing.UserLocation nextHome)
     {
@@ -134,6 +134,7 @@ internal sealed partial class ClientConnection : IDeliveryTarget
     {
         _state = ConnectionState.Closing;
         StopWaitingForLink();
+        EndPresence();
         if (_sessionStarted)
         {
             _server.Queues.Detach(this);

@@ -30,6 +30,10 @@ internal sealed class ServerContext(
     DeviceLists.PendingLinks pendingLinks,
     DeviceLists.DeviceOptions deviceOptions,
     Groups.GroupStore groups,
+    Presence.PresenceOptions presenceOptions,
+    Presence.PresenceStore presenceStore,
+    Presence.PresenceHub presence,
+    Presence.PresenceWatches presenceWatches,
     ILoggerFactory loggerFactory)
 {
     public ConnectionOptions Options { get; } = options;
@@ -53,6 +57,10 @@ internal sealed class ServerContext(
     public DeviceLists.PendingLinks PendingLinks { get; } = pendingLinks;
     public DeviceLists.DeviceOptions DeviceOptions { get; } = deviceOptions;
     public Groups.GroupStore Groups { get; } = groups;
+    public Presence.PresenceOptions PresenceOptions { get; } = presenceOptions;
+    public Presence.PresenceStore PresenceStore { get; } = presenceStore;
+    public Presence.PresenceHub Presence { get; } = presence;
+    public Presence.PresenceWatches PresenceWatches { get; } = presenceWatches;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

@@ -18,8 +18,8 @@ internal interface IDeliveryTarget
     /// </summary>
     bool TryDeliver(ReadOnlySpan<byte> frame, DeliveryKind kind);
 
-    /// <summary>Sends a control frame that concerns the user (a prekey notice); dropped when the connection is closing.</summary>
-    void Notify(byte[] frame);
+    /// <summary>Sends a frame that concerns the user and is not queued (a prekey notice, PRESENCE, TYPING_NOTICE); dropped when the connection is closing.</summary>
+    void Notify(ReadOnlySpan<byte> frame);
 
     /// <summary>Attached as the user's live connection, before the backlog is pushed.</summary>
     void OnAttached(long queued);

@@ -92,6 +92,9 @@ public sealed class FastChatOptions
     public int CompactionThresholdMegabytes { get; set; } = 1024;
     public int CompactionIntervalSeconds { get; set; } = 60;
 
+    /// <summary>The "FastChat:Presence" section (protocol-spec/15-presence.md).</summary>
+    public Presence.PresenceOptions Presence { get; set; } = new();
+
     /// <summary>The "FastChat:Cluster" section; without its Etcd setting the server is a single node.</summary>
     public Cluster.ClusterOptions Cluster { get; set; } = new();
 
@@ -179,6 +182,7 @@ public sealed class FastChatOptions
         if (MaxDevicesPerAccount < 1 || MaxDevicesPerAccount > ProtocolLimits.MaxDevicesPerUser)
             throw new ArgumentException($"FastChat:MaxDevicesPerAccount must be 1-{ProtocolLimits.MaxDevicesPerUser}.");
         if (LinkTimeout <= TimeSpan.Zero) throw new ArgumentException("FastChat:LinkTimeout must be positive.");
+        Presence.Validate();
         Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -65,6 +65,16 @@ public static class FastChatHost
             return user => locator.Locate(user).IsLocal;
         });
         services.AddSingleton<Groups.GroupStore>();
+        services.AddSingleton(options.Presence);
+        services.AddSingleton<Presence.PresenceStore>();
+        services.AddSingleton<Presence.PresenceRoute>(sp =>
+        {
+            IMessageRouter? router = null; // resolved on first use: the routers depend on the hub
+            return (to, kind, from, fromName, payload) =>
+                (router ??= sp.GetRequiredService<IMessageRouter>()).Route(new RouteRequest(to, kind, 0, from, fromName, payload), null, 0);
+        });
+        services.AddSingleton<Presence.PresenceHub>();
+        services.AddSingleton<Presence.PresenceWatches>();
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();
         services.AddSingleton<Prekeys.LocalPrekeyDirectory>();

@@ -16,7 +16,7 @@ namespace FastChat.Server.Routing;
 /// a plain SEND is a message for the primary alone, refused once the account has companions.
 /// </summary>
 internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory directory, UserQueues queues, AccountStore accounts,
-    DeviceListStore deviceLists, Groups.GroupStore groups, FastChatMetrics metrics) : IMessageRouter
+    DeviceListStore deviceLists, Groups.GroupStore groups, Presence.PresenceHub presence, FastChatMetrics metrics) : IMessageRouter
 {
     public RouteResult Route(in RouteRequest request, IRouteCompletion? completion, ulong token) =>
         locator.Locate(request.Recipient).IsLocal ? RouteHere(request) : RouteResult.Unavailable;
@@ -24,8 +24,16 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
     /// <summary>Queues an entry for a user this node is the home of (the caller has checked).</summary>
     public RouteResult RouteHere(in RouteRequest request)
     {
-        if (GroupAddress.IsGroup(request.Recipient)) return request.Kind == DeliveryKind.GroupMessage ? RouteToGroup(request) : RouteResult.UnknownRecipient;
+        if (GroupAddress.IsGroup(request.Recipient))
+            return request.Kind switch
+            {
+                DeliveryKind.GroupMessage => RouteToGroup(request),
+                DeliveryKind.Typing => TypingToGroup(request),
+                _ => RouteResult.UnknownRecipient,
+            };
         if (!DeviceAddress.TryParse(request.Recipient, out var account, out byte device)) return RouteResult.UnknownRecipient;
+        if (request.Kind is DeliveryKind.PresenceSubscribe or DeliveryKind.PresenceUnsubscribe or DeliveryKind.PresenceUpdate or DeliveryKind.Typing)
+            return Ephemeral(request, account);
         if (request.Kind == DeliveryKind.DeviceCopies) return RouteCopies(request, account);
         if (request.Kind == DeliveryKind.Message) return RouteToPrimary(request, account);
         if (request.Kind is DeliveryKind.GroupChange or DeliveryKind.GroupMessage) return RouteToEveryDevice(request, account);
@@ -123,6 +131,73 @@ internal sealed class LocalMessageRouter(IUserLocator locator, LocalDirectory di
             else RouteToEveryDevice(copy, name);
         }
         metrics.MessageRouted();
+        return RouteResult.Queued;
+    }
+
+    /// <summary>
+    /// Entries that are never stored (protocol-spec/15-presence.md): watches for the presence hub of
+    /// the watched account, PRESENCE bodies and typing notices for whichever devices are connected
+    /// now. Always answered queued: there is nothing to retry.
+    /// </summary>
+    private RouteResult Ephemeral(in RouteRequest request, ReadOnlySpan<byte> account)
+    {
+        switch (request.Kind)
+        {
+            case DeliveryKind.PresenceSubscribe when account.Length == request.Recipient.Length:
+                presence.Watch(System.Text.Encoding.ASCII.GetString(account), accounts.Exists(account), request.FromName,
+                    renewal: request.Payload.Length > 0 && request.Payload[0] == 1);
+                break;
+            case DeliveryKind.PresenceUnsubscribe when account.Length == request.Recipient.Length:
+                presence.Unwatch(System.Text.Encoding.ASCII.GetString(account), request.FromName);
+                break;
+            case DeliveryKind.PresenceUpdate when request.Payload.Length <= PresenceBodyMax && directory.Find(request.Recipient) is { } watcher:
+                Span<byte> frame = stackalloc byte[ProtocolLimits.FrameHeaderLength + request.Payload.Length];
+                FrameHeader.Write(frame, FrameType.Presence, request.Payload.Length);
+                request.Payload.CopyTo(frame[ProtocolLimits.FrameHeaderLength..]);
+                watcher.Notify(frame);
+                break;
+            case DeliveryKind.Typing when account.Length == request.Recipient.Length:
+                TypingToDevices(request, account);
+                break;
+        }
+        return RouteResult.Queued;
+    }
+
+    private const int PresenceBodyMax = 64; // [user ≤ 32, state, i64]
+
+    /// <summary>A typing indicator for every connected device of the account but the typing one.</summary>
+    private void TypingToDevices(in RouteRequest request, ReadOnlySpan<byte> account)
+    {
+        if (!TypingFrames.TryReadEntry(request.Payload, out var context, out bool typing)) return;
+        Span<byte> notice = stackalloc byte[TypingFrames.MaxNoticeLength];
+        notice = notice[..TypingFrames.WriteNotice(notice, request.From, context, typing)];
+        Span<byte> devices = stackalloc byte[ProtocolLimits.MaxDevicesPerUser];
+        Span<byte> address = stackalloc byte[DeviceAddress.MaxLength];
+        int count = deviceLists.CurrentDevices(account, devices, out _);
+        for (int i = 0; i < count; i++)
+        {
+            var to = address[..DeviceAddress.Write(address, account, devices[i])];
+            if (!to.SequenceEqual(request.From) && directory.Find(to) is { } target) target.Notify(notice);
+        }
+    }
+
+    /// <summary>Typing in a group, at its home: from a member, to the connected devices of the other members.</summary>
+    private RouteResult TypingToGroup(in RouteRequest request)
+    {
+        Span<byte> groupId = stackalloc byte[GroupAddress.IdLength];
+        if (!GroupAddress.TryParse(request.Recipient, groupId) || groups.Read(groupId) is not { } group
+            || !DeviceAddress.TryParse(request.From, out var sender, out _)) return RouteResult.Queued;
+        string senderName = System.Text.Encoding.ASCII.GetString(sender);
+        if (group.Members.All(m => m.User != senderName)) return RouteResult.Queued;
+        Span<byte> member = stackalloc byte[UserName.MaxLength];
+        foreach (var m in group.Members)
+        {
+            if (m.User == senderName) continue;
+            var name = member[..System.Text.Encoding.ASCII.GetBytes(m.User, member)];
+            var copy = new RouteRequest(name, DeliveryKind.Typing, 0, request.From, request.FromName, request.Payload);
+            if (Outbound is { } mesh && !locator.Locate(name).IsLocal) mesh.Route(copy, null, 0);
+            else TypingToDevices(copy, name);
+        }
         return RouteResult.Queued;
     }
 

@@ -20,6 +20,7 @@ internal static class StoreKeys
     private const byte DevicePrekeys = (byte)'P';
     private const byte DeviceListRecord = (byte)'D';
     private const byte GroupRecord = (byte)'G';
+    private const byte PresenceRecord = (byte)'L';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
@@ -31,6 +32,9 @@ internal static class StoreKeys
 
     /// <summary>A group's record: <c>G|#hex</c> (its address, so it partitions as its address does).</summary>
     public static int GroupKey(Span<byte> key, ReadOnlySpan<byte> groupAddress) => Prefixed(key, GroupRecord, groupAddress);
+
+    /// <summary>A user's presence settings and last seen: <c>L|user</c>.</summary>
+    public static int PresenceKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, PresenceRecord, user);
 
     /// <summary>The user of an account record or device list key (what a device set depends on); false for other keys.</summary>
     public static bool TryGetDeviceSetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
@@ -64,7 +68,7 @@ internal static class StoreKeys
     {
         user = key.Length == 0 ? default : key[0] switch
         {
-            Account or QueueMeta or HighWater or Rejected or DeviceListRecord or GroupRecord => key[1..],
+            Account or QueueMeta or HighWater or Rejected or DeviceListRecord or GroupRecord or PresenceRecord => key[1..],
             QueueItem when key.Length > 9 => key[9..],
             DevicePrekeys when key.Length > 2 => key[2..],
             _ => default,

@@ -25,6 +25,8 @@ public sealed class FastChatMetrics : IDisposable
     private readonly Counter<long> _commits;
     private readonly Counter<long> _redirects;
     private readonly Counter<long> _prekeyFetches;
+    private readonly Counter<long> _presencePushes;
+    private readonly Counter<long> _typingDropped;
     private readonly Histogram<double> _commitMs;
     private readonly Histogram<int> _commitBatch;
 
@@ -47,6 +49,8 @@ public sealed class FastChatMetrics : IDisposable
         _commits = _meter.CreateCounter<long>("fastchat.commits");
         _redirects = _meter.CreateCounter<long>("fastchat.redirects", description: "Logins sent to their home node");
         _prekeyFetches = _meter.CreateCounter<long>("fastchat.prekeys.fetches", description: "Bundle fetches answered, by status");
+        _presencePushes = _meter.CreateCounter<long>("fastchat.presence.pushes", description: "PRESENCE bodies sent to watchers (one per watcher per change)");
+        _typingDropped = _meter.CreateCounter<long>("fastchat.typing.dropped", description: "TYPING frames over a connection's rate, dropped");
         _commitMs = _meter.CreateHistogram<double>("fastchat.commit.duration", "ms");
         _commitBatch = _meter.CreateHistogram<int>("fastchat.commit.waiters", description: "Connections acknowledged by one group commit");
     }
@@ -61,6 +65,8 @@ public sealed class FastChatMetrics : IDisposable
     public void FramesSent(int frames, int bytes) { _framesOut.Add(frames); _bytesOut.Add(bytes); }
     public void MessageRouted() => _messagesRouted.Add(1);
     public void Redirected() => _redirects.Add(1);
+    public void PresencePushed() => _presencePushes.Add(1);
+    public void TypingDropped() => _typingDropped.Add(1);
     public void OfflineQueued() => _offlineQueued.Add(1);
     public void Delivered(int count) => _delivered.Add(count);
     public void PrekeyFetch(Protocol.Frames.PrekeyFetchStatus status) =>

@@ -56,6 +56,25 @@ public class CliTests
         Assert.Equal(Digits(atAlice.Output), Digits(atBob.Output));
     }
 
+    [Fact]
+    public async Task Presence_and_privacy_show_what_the_user_shares()
+    {
+        await using var server = await TestServer.StartAsync(options => options.Presence.CoalesceWindow = TimeSpan.FromMilliseconds(50));
+        string address = $"127.0.0.1:{server.Port}";
+        using TempDirectory alice = new(), bob = new();
+        Assert.Equal(0, (await Run(alice, address, null, "register", "alice")).Exit);
+        Assert.Equal(0, (await Run(bob, address, null, "register", "bob")).Exit);
+
+        var lastSeen = await Run(bob, address, null, "presence", "alice");
+        Assert.Equal(0, lastSeen.Exit);
+        Assert.Contains("alice was last seen 20", lastSeen.Output);
+
+        var chosen = await Run(alice, address, null, "privacy", "contacts", "--contacts", "carol");
+        Assert.Contains("only your contacts (carol)", chosen.Output);
+        var hidden = await Run(bob, address, null, "presence", "alice");
+        Assert.Contains("alice does not share their presence with you", hidden.Output);
+    }
+
     /// <summary>Runs 'link USER' on a new profile, enters the code it shows on the primary's profile, and waits until it has finished.</summary>
     private static async Task<string> LinkAsync(string newProfile, string primaryProfile, string server, string user)
     {

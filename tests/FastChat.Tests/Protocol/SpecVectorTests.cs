@@ -72,6 +72,13 @@ public class SpecVectorTests
     }
 
     [Fact]
+    public void Presence_vectors_match_the_spec_and_the_page_shows_them()
+    {
+        Check("presence.json", SpecVectors.Presence());
+        PageShowsEveryFrame("15-presence.md", SpecVectors.Presence());
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
         var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());

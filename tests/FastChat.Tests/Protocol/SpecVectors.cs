@@ -290,6 +290,36 @@ public static class SpecVectors
         };
     }
 
+    /// <summary>Presence and typing frames (15-presence.md).</summary>
+    public static JsonObject Presence()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, IControlBody body) => AddControlFrame(frames, name, explanation, body);
+        Add("presence_subscribe", "PRESENCE_SUBSCRIBE [request 31, ['alice', 'carol']]", new PresenceSubscribeBody(31, ["alice", "carol"]));
+        Add("presence_result_done", "PRESENCE_RESULT [request 31, 0 done, '']", new PresenceResultBody(31, PresenceStatusCode.Done, ""));
+        Add("presence_online", "PRESENCE ['alice', 1 online, 0]", new PresenceBody("alice", PresenceState.Online, 0));
+        Add("presence_offline", "PRESENCE ['alice', 0 offline, last seen 1700000000000]", new PresenceBody("alice", PresenceState.Offline, FixedTimeMs));
+        Add("presence_hidden", "PRESENCE ['carol', 2 hidden, 0]", new PresenceBody("carol", PresenceState.Hidden, 0));
+        Add("presence_settings", "PRESENCE_SETTINGS [request 32, 1 contacts, ['bob']]", new PresenceSettingsBody(32, PresenceVisibility.Contacts, ["bob"]));
+        Add("presence_result_too_many", "PRESENCE_RESULT [request 33, 1 too_many, 'a connection watches at most 256 accounts']",
+            new PresenceResultBody(33, PresenceStatusCode.TooMany, "a connection watches at most 256 accounts"));
+        var typing = new byte[ProtocolLimits.FrameHeaderLength + 5];
+        TypingFrames.WriteTyping(typing, "bob"u8, true);
+        frames["typing"] = new JsonObject { ["explanation"] = "TYPING to 'bob', 1 typing", ["hex"] = Hex(typing) };
+        var notice = new byte[TypingFrames.MaxNoticeLength];
+        int n = TypingFrames.WriteNotice(notice, "alice/2"u8, "bob"u8, false);
+        frames["typing_notice"] = new JsonObject { ["explanation"] = "TYPING_NOTICE from 'alice/2', context 'bob' (a direct chat), 0 stopped", ["hex"] = Hex(notice[..n]) };
+        var group = Enumerable.Range(0, 16).Select(i => (byte)i).ToArray();
+        var groupTyping = new byte[TypingFrames.MaxNoticeLength];
+        int g = TypingFrames.WriteTyping(groupTyping, System.Text.Encoding.ASCII.GetBytes(GroupAddress.Of(group)), true);
+        frames["typing_group"] = new JsonObject { ["explanation"] = "TYPING to the group #000102030405060708090a0b0c0d0e0f, 1 typing", ["hex"] = Hex(groupTyping[..g]) };
+        return new JsonObject
+        {
+            ["description"] = "Presence and typing frames, header included.",
+            ["frames"] = frames,
+        };
+    }
+
     /// <summary>The E2E payload of a SEND and the plaintext envelope inside it (11-end-to-end.md).</summary>
     public static JsonObject Envelope()
     {

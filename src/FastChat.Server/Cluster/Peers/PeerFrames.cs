@@ -103,8 +103,9 @@ internal static class PeerFrames
         if (b.Length < at + fromLength) return false;
         from = b.Slice(at, fromLength);
         payload = b[(at + fromLength)..];
-        return kind is DeliveryKind.Message or DeliveryKind.DeliveredReceipt or DeliveryKind.ReadReceipt or DeliveryKind.DeviceCopies or DeliveryKind.GroupChange or DeliveryKind.GroupMessage
-            && (DeviceAddress.TryParse(to, out _, out _) || (kind == DeliveryKind.GroupMessage && GroupAddress.IsGroup(to))) && DeviceAddress.TryParse(from, out _, out _) && payload.Length <= ProtocolLimits.MaxPayload;
+        return kind is >= DeliveryKind.Message and <= DeliveryKind.Typing
+            && (DeviceAddress.TryParse(to, out _, out _) || (kind is DeliveryKind.GroupMessage or DeliveryKind.Typing && GroupAddress.IsGroup(to)))
+            && DeviceAddress.TryParse(from, out _, out _) && payload.Length <= ProtocolLimits.MaxPayload;
     }
 
     /// <summary>The token of a FORWARD frame this node built (header included).</summary>
