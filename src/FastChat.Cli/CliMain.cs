@@ -33,16 +33,36 @@ public static class CliMain
         register.SetAction((parse, ct) => Guarded(output, () => RegisterCommand.RunAsync(OpenProfile(parse), parse.GetValue(name)!, parse.GetValue(code), output)));
 
         var contact = new Argument<string>("contact") { Description = "the user to talk to" };
-        var chat = new Command("chat", "chat interactively; messages, ✓ ✓✓ read ticks and warnings appear live; /quit leaves") { contact };
-        chat.SetAction((parse, ct) => Guarded(output, () => ChatCommand.RunAsync(OpenProfile(parse), parse.GetValue(contact)!, input, output)));
+        var downloads = new Option<string?>("--downloads") { Description = "where received files are saved (default: the profile's downloads folder)" };
+        string DownloadsOf(ParseResult parse, Profile profile) => parse.GetValue(downloads) ?? FileTransfers.DefaultDownloads(profile);
+        var chat = new Command("chat", "chat interactively; messages, files, ✓ ✓✓ read ticks, presence, typing and warnings appear live; /file PATH sends a file; /quit leaves") { contact, downloads };
+        chat.SetAction((parse, ct) => Guarded(output, () =>
+        {
+            var profile = OpenProfile(parse);
+            return ChatCommand.RunAsync(profile, parse.GetValue(contact)!, input, output, DownloadsOf(parse, profile));
+        }));
 
         var words = new Argument<string[]>("text") { Description = "the message", Arity = ArgumentArity.OneOrMore };
         var send = new Command("send", "send one encrypted message; exits when the server has it (✓)") { contact, words };
         send.SetAction((parse, ct) => Guarded(output, () => SendCommand.RunAsync(OpenProfile(parse), parse.GetValue(contact)!, string.Join(' ', parse.GetValue(words)!), output)));
 
         var wait = new Option<double>("--wait") { Description = "seconds to wait for messages", DefaultValueFactory = _ => 3 };
-        var inbox = new Command("inbox", "print what arrived while you were offline") { wait };
-        inbox.SetAction((parse, ct) => Guarded(output, () => InboxCommand.RunAsync(OpenProfile(parse), TimeSpan.FromSeconds(parse.GetValue(wait)), output)));
+        var inbox = new Command("inbox", "print what arrived while you were offline, saving files into the downloads folder") { wait, downloads };
+        inbox.SetAction((parse, ct) => Guarded(output, () =>
+        {
+            var profile = OpenProfile(parse);
+            return InboxCommand.RunAsync(profile, TimeSpan.FromSeconds(parse.GetValue(wait)), DownloadsOf(parse, profile), output);
+        }));
+
+        var filePath = new Argument<string>("path") { Description = "the file to send" };
+        var sendFile = new Command("send-file", "encrypt a file, upload it (with progress) and send it; exits when the server has the message (✓)") { contact, filePath };
+        sendFile.SetAction((parse, ct) => Guarded(output, async () =>
+        {
+            await using var session = await Session.ConnectAsync(OpenProfile(parse), s => s.Warn(output.WriteLine));
+            ulong id = await FileTransfers.SendAsync(session.Chat, parse.GetValue(contact)!, parse.GetValue(filePath)!, output);
+            output.WriteLine($"✓ sent {Path.GetFileName(parse.GetValue(filePath))} to {parse.GetValue(contact)}, end-to-end encrypted (id {id})");
+            return 0;
+        }));
 
         var safety = new Command("safety-number", "show the safety number to compare with CONTACT (in person or on a call)") { contact };
         safety.SetAction(parse => GuardedSync(output, () => TrustCommands.SafetyNumber(OpenProfile(parse), parse.GetValue(contact)!, output)));
@@ -81,7 +101,7 @@ public static class CliMain
         var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
         whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
 
-        foreach (var command in new[] { register, link, chat, send, inbox, history, devices, presence, privacy, safety, trust, whoami }) root.Subcommands.Add(command);
+        foreach (var command in new[] { register, link, chat, send, sendFile, inbox, history, devices, presence, privacy, safety, trust, whoami }) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
     }
 
@@ -103,6 +123,8 @@ public static class CliMain
         CliException or FastChatException or SecureChatException or IdentityChangedException or DeviceListException => ex.Message,
         System.Net.Sockets.SocketException socket => $"cannot reach the server: {socket.Message}",
         TimeoutException => "the server did not answer in time",
+        FastChat.Client.Media.MediaTransferException or FastChat.Client.Media.MediaIntegrityException => ex.Message,
+        HttpRequestException http => $"cannot reach the media endpoint: {http.Message}",
         System.Security.Cryptography.CryptographicException crypto => crypto.Message,
         _ => null,
     };

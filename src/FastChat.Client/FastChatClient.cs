@@ -312,6 +312,9 @@ public sealed partial class FastChatClient : IAsyncDisposable
                 case FrameType.PresenceResult when PresenceResultBody.TryParse(frame.Body, out var presenceResult):
                     _requests.Complete(presenceResult.RequestId, presenceResult);
                     break;
+                case FrameType.MediaTicket when MediaTicketBody.TryParse(frame.Body, out var ticket):
+                    _requests.Complete(ticket.RequestId, ticket);
+                    break;
                 case FrameType.Presence when PresenceBody.TryParse(frame.Body, out var presence):
                     PresenceChanged?.Invoke(presence);
                     break;

@@ -11,7 +11,7 @@ namespace FastChat.Cli.Commands;
 /// </summary>
 public static class ChatCommand
 {
-    public static async Task<int> RunAsync(Profile profile, string contact, TextReader input, TextWriter output)
+    public static async Task<int> RunAsync(Profile profile, string contact, TextReader input, TextWriter output, string? downloads = null)
     {
         var ticks = new TickBoard(contact, line => { lock (output) output.WriteLine(line); });
         void Print(string line) { lock (output) output.WriteLine(line); }
@@ -21,6 +21,7 @@ public static class ChatCommand
             void Show(OpenedMessage opened)
             {
                 if (MessageView.Format(opened) is { } shown) Print(shown);
+                if (opened.Media is { } media && opened.Status == OpenedStatus.Encrypted) _ = SaveAsync(media, downloads ?? FileTransfers.DefaultDownloads(profile), output, Print);
                 // The read receipt goes to the device that sent it.
                 if (opened.Sender == contact && opened.Status == OpenedStatus.Encrypted) _ = s.Client.MarkReadAsync(opened.From, opened.MessageId);
             }
@@ -55,6 +56,17 @@ public static class ChatCommand
             {
                 if (line == "/quit") break;
                 if (line.Length == 0) continue;
+                if (line.StartsWith("/file ", StringComparison.Ordinal))
+                {
+                    var path = line[6..].Trim().Trim('"');
+                    try { Print($"you: [file] {Path.GetFileName(path)} ✓ (id {await FileTransfers.SendAsync(session.Chat, contact, path, output)})"); }
+                    catch (Exception ex) when (ex is CliException or FastChatException or SecureChatException or IdentityChangedException or DeviceListException
+                        or Client.Media.MediaTransferException or HttpRequestException or IOException)
+                    {
+                        Print($"  file not sent: {ex.Message}");
+                    }
+                    continue;
+                }
                 int number = ++next;
                 Print($"you [{number}]: {line}");
                 _ = SendAsync(session.Chat, contact, line, number, ticks, Print);
@@ -64,6 +76,15 @@ public static class ChatCommand
             while (client.PendingCount > 0 && DateTime.UtcNow < until) await Task.Delay(20);
         }
         return 0;
+    }
+
+    private static async Task SaveAsync(Client.Media.MediaPointer media, string folder, TextWriter output, Action<string> print)
+    {
+        try { print($"-- saved {media.FileName} to {await FileTransfers.SaveAsync(media, folder, output)}"); }
+        catch (Exception ex) when (ex is Client.Media.MediaTransferException or Client.Media.MediaIntegrityException or HttpRequestException or IOException)
+        {
+            print($"-- ⚠ could not fetch {media.FileName}: {ex.Message}");
+        }
     }
 
     private static async Task SendAsync(SecureChat chat, string contact, string line, int number, TickBoard ticks, Action<string> print)

@@ -1,12 +1,13 @@
 using FastChat.Client;
 using FastChat.Client.Encryption;
+using FastChat.Client.Media;
 
 namespace FastChat.Cli.Commands;
 
 /// <summary><c>fastchat inbox [--wait S]</c>: print what arrived while offline (decrypted), then exit.</summary>
 public static class InboxCommand
 {
-    public static async Task<int> RunAsync(Profile profile, TimeSpan wait, TextWriter output)
+    public static async Task<int> RunAsync(Profile profile, TimeSpan wait, string downloads, TextWriter output)
     {
         var received = new List<IncomingMessage>();
         var receipts = new List<Receipt>();
@@ -32,6 +33,14 @@ public static class InboxCommand
         var lines = opened.Select(m => MessageView.Format(m, "yyyy-MM-dd HH:mm:ss")).OfType<string>().ToArray();
         if (lines.Length == 0) output.WriteLine("No new messages.");
         foreach (var line in lines) output.WriteLine(line);
+        foreach (var file in opened.Where(m => m.Media is not null))
+        {
+            try { output.WriteLine($"  saved {file.Media!.FileName} from {file.Sender} to {await FileTransfers.SaveAsync(file.Media, downloads, output)}"); }
+            catch (Exception ex) when (ex is MediaTransferException or MediaIntegrityException or HttpRequestException or IOException)
+            {
+                output.WriteLine($"  ⚠ could not fetch {file.Media!.FileName} from {file.Sender}: {ex.Message}");
+            }
+        }
         lock (receipts)
             foreach (var r in receipts)
                 output.WriteLine($"  {(r.Kind == ReceiptKind.Read ? "read" : "✓✓")} {r.Peer} up to message {r.MessageId}");

@@ -29,7 +29,8 @@ public enum OpenedStatus
 /// <summary>An incoming message as the user should see it.</summary>
 /// <param name="From">The sending device's address: "bob" (the primary) or "bob/2".</param>
 /// <param name="To">Set on a copy of a message this account sent (from another of its devices): to whom it went.</param>
-public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null, string? To = null, byte[]? Group = null)
+public sealed record OpenedMessage(string From, ulong MessageId, OpenedStatus Status, string? Text, DateTimeOffset? SentAt, string? Problem = null, string? To = null, byte[]? Group = null,
+    Media.MediaPointer? Media = null)
 {
     /// <summary>The sending user (<see cref="From"/> without the device).</summary>
     public string Sender => DeviceAddress.TryParse(From, out var user, out _) ? user : From;

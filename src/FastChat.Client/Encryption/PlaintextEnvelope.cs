@@ -17,6 +17,8 @@ public enum EnvelopeKind : byte
     /// SenderKeyDistributionMessage, sent over the pairwise sessions to every member device.
     /// </summary>
     SenderKey = 3,
+    /// <summary>A file (protocol-spec/16-media.md): the body is a <see cref="Media.MediaPointer"/>.</summary>
+    Media = 4,
 }
 
 /// <summary>

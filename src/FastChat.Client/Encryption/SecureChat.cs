@@ -135,6 +135,8 @@ public sealed partial class SecureChat : IDisposable
             EnvelopeKind.SentCopy when user == Me && SentCopy.TryDecode(envelope.Body, out var to, out var text) =>
                 new OpenedMessage(from, messageId, OpenedStatus.Encrypted, text, sentAt, To: to),
             EnvelopeKind.SenderKey => TakeSenderKey(from, messageId, envelope.Body, sentAt),
+            EnvelopeKind.Media when Media.MediaPointer.TryDecode(envelope.Body, out var pointer) =>
+                new OpenedMessage(from, messageId, OpenedStatus.Encrypted, $"[file] {pointer.FileName} ({pointer.Keys.PlainLength} bytes)", sentAt, Media: pointer),
             _ => new OpenedMessage(from, messageId, OpenedStatus.Undecryptable, null, serverTime, "a FastChat envelope this client does not read from this sender"),
         };
     }

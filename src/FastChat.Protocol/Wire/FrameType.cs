@@ -40,6 +40,8 @@ public enum FrameType : byte
     Presence = 0x43,
     Typing = 0x44,
     TypingNotice = 0x45,
+    MediaUploadRequest = 0x50,
+    MediaTicket = 0x51,
 }
 
 public static class FrameTypes

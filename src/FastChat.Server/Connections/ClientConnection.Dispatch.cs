@@ -26,7 +26,7 @@ internal sealed partial class ClientConnection
                 return QueueRegister(frame.Body);
             case FrameType.Send or FrameType.SendDevices or FrameType.GroupSend or FrameType.DeliveryAck or FrameType.Read or FrameType.PrekeyUpload or FrameType.PrekeyFetch
                 or FrameType.DeviceListPublish or FrameType.LinkQuery or FrameType.GroupChange or FrameType.GroupQuery
-                or FrameType.PresenceSubscribe or FrameType.PresenceSettings or FrameType.Typing when _state != ConnectionState.Authenticated:
+                or FrameType.PresenceSubscribe or FrameType.PresenceSettings or FrameType.Typing or FrameType.MediaUploadRequest when _state != ConnectionState.Authenticated:
                 Close(ErrorCode.NotAuthenticated, _state == ConnectionState.Linking ? "this device is not linked yet" : "register first");
                 return false;
             case FrameType.Send:
@@ -57,6 +57,8 @@ internal sealed partial class ClientConnection
                 return HandlePresenceSubscribe(frame.Body);
             case FrameType.PresenceSettings:
                 return QueuePresenceSettings(frame.Body);
+            case FrameType.MediaUploadRequest:
+                return QueueMediaUpload(frame.Body);
             default:
                 if (FrameTypes.IsOptional(frame.Type)) return true;
                 // A known type in the wrong state (REGISTER after login, a server-only type) is the

@@ -11,10 +11,10 @@ namespace FastChat.Server.Connections;
 /// </summary>
 internal sealed partial class ClientConnection
 {
-    private PresenceLimits? _presenceLimits;
+    private ClientLimits? _limits;
     private bool _presenceCounted;
 
-    private PresenceLimits Limits => _presenceLimits ??= new PresenceLimits(_server.Clock.NowTicks, _server.PresenceOptions);
+    private ClientLimits Limits => _limits ??= new ClientLimits(_server.Clock.NowTicks, _server.PresenceOptions, _server.MediaOptions);
 
     private bool HandleTyping(ReadOnlySpan<byte> body)
     {

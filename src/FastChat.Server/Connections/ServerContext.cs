@@ -34,7 +34,9 @@ internal sealed class ServerContext(
     Presence.PresenceStore presenceStore,
     Presence.PresenceHub presence,
     Presence.PresenceWatches presenceWatches,
-    ILoggerFactory loggerFactory)
+    Media.MediaOptions mediaOptions,
+    ILoggerFactory loggerFactory,
+    Media.MediaService? media = null)
 {
     public ConnectionOptions Options { get; } = options;
     public ServerIdentity Identity { get; } = identity;
@@ -61,6 +63,9 @@ internal sealed class ServerContext(
     public Presence.PresenceStore PresenceStore { get; } = presenceStore;
     public Presence.PresenceHub Presence { get; } = presence;
     public Presence.PresenceWatches PresenceWatches { get; } = presenceWatches;
+    public Media.MediaOptions MediaOptions { get; } = mediaOptions;
+    /// <summary>Null when the media endpoint is off.</summary>
+    public Media.MediaService? Media { get; } = media;
     public ILogger Logger { get; } = loggerFactory.CreateLogger("FastChat.Connections");
     public volatile bool ShuttingDown;
 

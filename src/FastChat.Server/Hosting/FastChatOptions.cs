@@ -95,6 +95,9 @@ public sealed class FastChatOptions
     /// <summary>The "FastChat:Presence" section (protocol-spec/15-presence.md).</summary>
     public Presence.PresenceOptions Presence { get; set; } = new();
 
+    /// <summary>The "FastChat:Media" section (protocol-spec/16-media.md).</summary>
+    public Media.MediaOptions Media { get; set; } = new();
+
     /// <summary>The "FastChat:Cluster" section; without its Etcd setting the server is a single node.</summary>
     public Cluster.ClusterOptions Cluster { get; set; } = new();
 
@@ -183,6 +186,7 @@ public sealed class FastChatOptions
             throw new ArgumentException($"FastChat:MaxDevicesPerAccount must be 1-{ProtocolLimits.MaxDevicesPerUser}.");
         if (LinkTimeout <= TimeSpan.Zero) throw new ArgumentException("FastChat:LinkTimeout must be positive.");
         Presence.Validate();
+        Media.Validate();
         Cluster.Validate(ListenAddress, Port);
     }
 }

@@ -75,6 +75,9 @@ public static class FastChatHost
         });
         services.AddSingleton<Presence.PresenceHub>();
         services.AddSingleton<Presence.PresenceWatches>();
+        services.AddSingleton(options.Media);
+        int mediaPort = options.Media.EffectivePort(options.Port);
+        var mediaCertificate = mediaPort > 0 ? services.AddMediaServices(options, mediaPort) : null;
         services.AddSingleton<Prekeys.PrekeyStore>();
         services.AddSingleton<Prekeys.PrekeyRateLimits>();
         services.AddSingleton<Prekeys.LocalPrekeyDirectory>();
@@ -103,6 +106,12 @@ public static class FastChatHost
                 kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Cluster.EffectivePeerPort(options.Port),
                     listen => listen.UseConnectionHandler<Cluster.Peers.PeerConnectionHandler>());
             if (options.EffectiveHttpPort > 0) kestrel.ListenOperator(options.ListenAddress, options.EffectiveHttpPort);
+            if (mediaCertificate is not null)
+                kestrel.Listen(IPAddress.Parse(options.ListenAddress), mediaPort, listen =>
+                {
+                    listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(mediaCertificate);
+                });
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddSingleton<FastChatConnectionHandler>();
@@ -110,6 +119,7 @@ public static class FastChatHost
 
         var app = builder.Build();
         if (options.EffectiveHttpPort > 0) app.MapOperatorEndpoints(options.EffectiveHttpPort);
+        if (mediaCertificate is not null) Media.MediaEndpoints.MapMediaEndpoints(app, mediaPort);
         var identity = app.Services.GetRequiredService<ServerIdentity>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastChat");
         // Open the store before the first connection arrives, and log what clients may pin.

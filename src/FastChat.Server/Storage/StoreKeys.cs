@@ -21,6 +21,7 @@ internal static class StoreKeys
     private const byte DeviceListRecord = (byte)'D';
     private const byte GroupRecord = (byte)'G';
     private const byte PresenceRecord = (byte)'L';
+    private const byte MediaQuotaRecord = (byte)'B';
 
     public static int AccountKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, Account, user);
     public static int MetaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, QueueMeta, user);
@@ -35,6 +36,9 @@ internal static class StoreKeys
 
     /// <summary>A user's presence settings and last seen: <c>L|user</c>.</summary>
     public static int PresenceKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, PresenceRecord, user);
+
+    /// <summary>A user's media upload allowance used today: <c>B|user</c>.</summary>
+    public static int MediaQuotaKey(Span<byte> key, ReadOnlySpan<byte> user) => Prefixed(key, MediaQuotaRecord, user);
 
     /// <summary>The user of an account record or device list key (what a device set depends on); false for other keys.</summary>
     public static bool TryGetDeviceSetUser(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> user)
@@ -68,7 +72,7 @@ internal static class StoreKeys
     {
         user = key.Length == 0 ? default : key[0] switch
         {
-            Account or QueueMeta or HighWater or Rejected or DeviceListRecord or GroupRecord or PresenceRecord => key[1..],
+            Account or QueueMeta or HighWater or Rejected or DeviceListRecord or GroupRecord or PresenceRecord or MediaQuotaRecord => key[1..],
             QueueItem when key.Length > 9 => key[9..],
             DevicePrekeys when key.Length > 2 => key[2..],
             _ => default,

@@ -61,7 +61,17 @@ internal sealed partial class EpollConnection : ConnectionContext, IDuplexPipe, 
         set => throw new NotSupportedException("the epoll transport reads the peer address from the socket");
     }
 
-    public override IDuplexPipe Transport { get => this; set => throw new NotSupportedException("the epoll transport's pipe is fixed"); }
+    /// <summary>
+    /// The connection's own pipes, unless middleware layered a stream over them (TLS, on the media
+    /// endpoint): that replacement is kept in <see cref="Items"/>, so a client connection pays no field for it.
+    /// </summary>
+    public override IDuplexPipe Transport
+    {
+        get => _items is { } items && items.TryGetValue(ReplacedTransportKey, out var replaced) ? (IDuplexPipe)replaced! : this;
+        set => Items[ReplacedTransportKey] = value;
+    }
+
+    private static readonly object ReplacedTransportKey = new();
     PipeReader IDuplexPipe.Input => _reader;
     PipeWriter IDuplexPipe.Output => _writer;
 

@@ -75,6 +75,30 @@ public class CliTests
         Assert.Contains("alice does not share their presence with you", hidden.Output);
     }
 
+    [Fact]
+    public async Task A_photo_goes_with_send_file_and_inbox_saves_it_into_the_downloads_folder()
+    {
+        await using var server = await TestServer.StartAsync(options => options.Media.Port = FreePorts.Next());
+        string address = $"127.0.0.1:{server.Port}";
+        using TempDirectory alice = new(), bob = new(), files = new();
+        Assert.Equal(0, (await Run(alice, address, null, "register", "alice")).Exit);
+        Assert.Equal(0, (await Run(bob, address, null, "register", "bob")).Exit);
+        var photo = Path.Combine(files, "holiday.jpg");
+        await File.WriteAllBytesAsync(photo, System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000));
+
+        var sent = await Run(alice, address, null, "send-file", "bob", photo);
+        Assert.True(sent.Exit == 0, sent.Output);
+        Assert.Contains("✓ sent holiday.jpg to bob", sent.Output);
+        var inbox = await Run(bob, address, null, "inbox", "--downloads", Path.Combine(files, "in"));
+        Assert.Contains("alice: [file] holiday.jpg (200000 bytes)", inbox.Output);
+        Assert.Contains("saved holiday.jpg from alice", inbox.Output);
+        Assert.Equal(await File.ReadAllBytesAsync(photo), await File.ReadAllBytesAsync(Path.Combine(files, "in", "holiday.jpg")));
+
+        var chat = await Run(alice, address, $"/file {photo}\n/file /no/such/file\n/quit\n", "chat", "bob");
+        Assert.Contains("you: [file] holiday.jpg ✓", chat.Output);
+        Assert.Contains("file not sent: there is no file /no/such/file", chat.Output);
+    }
+
     /// <summary>Runs 'link USER' on a new profile, enters the code it shows on the primary's profile, and waits until it has finished.</summary>
     private static async Task<string> LinkAsync(string newProfile, string primaryProfile, string server, string user)
     {

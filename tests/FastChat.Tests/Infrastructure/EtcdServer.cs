@@ -84,7 +84,7 @@ public static class FreePorts
             int port = Interlocked.Increment(ref s_next);
             if (port > 60000) Interlocked.Exchange(ref s_next, 20000);
             // Both the port and port + 1000 (a node's default peer port) must be free now.
-            if (IsFree(port) && IsFree(port + 1000) && IsFree(port + 2000)) return port; // client, peer and HTTP ports
+            if (IsFree(port) && IsFree(port + 1000) && IsFree(port + 2000) && IsFree(port + 3000)) return port; // client, peer, HTTP and media ports
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class LibsignalParty : IAsyncDisposable
     public static string B64(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes);
     public static byte[] Bytes(JsonNode? node) => Convert.FromBase64String(node!.GetValue<string>());
 
-    private static async Task EnsureInstalledAsync()
+    internal static async Task EnsureInstalledAsync()
     {
         await InstallGate.WaitAsync();
         try

@@ -79,6 +79,21 @@ public class SpecVectorTests
     }
 
     [Fact]
+    public async Task Media_vectors_match_the_spec_the_page_shows_them_and_the_sdk_decrypts_the_example()
+    {
+        var vectors = SpecVectors.Media();
+        Check("media.json", vectors);
+        var flat = PageShowsEveryFrame("16-media.md", vectors);
+        foreach (var key in new[] { "expanded_keys", "upload", "upload_sha256" }) Assert.Contains(vectors[key]!.GetValue<string>(), flat);
+        var upload = Convert.FromHexString(vectors["upload"]!.GetValue<string>());
+        var keys = new FastChat.Client.Media.MediaKeys(Convert.FromHexString(vectors["media_key"]!.GetValue<string>()),
+            System.Security.Cryptography.SHA256.HashData("hello media"u8), System.Security.Cryptography.SHA256.HashData(upload), 11, upload.Length);
+        using var output = new MemoryStream();
+        await FastChat.Client.Media.MediaCipher.DecryptAsync(new MemoryStream(upload), keys, output);
+        Assert.Equal("hello media"u8.ToArray(), output.ToArray());
+    }
+
+    [Fact]
     public void Examples_page_shows_every_vector()
     {
         var flat = PageShowsEveryFrame("08-examples.md", SpecVectors.Frames());

@@ -320,6 +320,38 @@ public static class SpecVectors
         };
     }
 
+    /// <summary>Media frames, the file encryption and the pointer (16-media.md).</summary>
+    public static JsonObject Media()
+    {
+        var frames = new JsonObject();
+        void Add(string name, string explanation, IControlBody body) => AddControlFrame(frames, name, explanation, body);
+        var digest = Enumerable.Range(0, 32).Select(i => (byte)(0xa0 + i % 16)).ToArray();
+        Add("media_upload_request", "MEDIA_UPLOAD_REQUEST [request 41, size 1048586, sha256 a0 a1 ... af a0 ... af]", new MediaUploadRequestBody(41, 1048586, digest));
+        Add("media_ticket_upload", "MEDIA_TICKET [request 41, 0 upload, upload URL, download URL, offset 0, expires 1700003600000, cert pin 32 x 0x5c, '']",
+            new MediaTicketBody(41, MediaStatusCode.Upload, "https://127.0.0.1:8222/v1/upload/ab?u=alice&n=1048586&e=1700003600000&s=SIG",
+                "https://127.0.0.1:8222/v1/blob/ab?e=1702592000000&s=SIG", 0, 1700003600000, Enumerable.Repeat((byte)0x5c, 32).ToArray(), ""));
+        Add("media_ticket_quota", "MEDIA_TICKET [request 42, 3 quota_exceeded, '', '', 0, 0, empty, 'at most 1073741824 bytes a day']",
+            new MediaTicketBody(42, MediaStatusCode.QuotaExceeded, "", "", 0, 0, [], "at most 1073741824 bytes a day"));
+        // The file encryption, with a fixed media key (real ones are random): 'hello media' under key 00 01 ... 1f.
+        var mediaKey = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var expanded = System.Security.Cryptography.HKDF.DeriveKey(System.Security.Cryptography.HashAlgorithmName.SHA256, mediaKey, 112, [], "FastChat Media Keys"u8.ToArray());
+        using var aes = System.Security.Cryptography.Aes.Create();
+        aes.Key = expanded[16..48];
+        var ciphertext = aes.EncryptCbc("hello media"u8, expanded[..16]);
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(expanded[48..80], (byte[])[.. expanded[..16], .. ciphertext])[..10];
+        byte[] upload = [.. ciphertext, .. mac];
+        return new JsonObject
+        {
+            ["description"] = "Media frames, header included, and one file encrypted with a fixed media key (00 01 ... 1f) to show the construction.",
+            ["media_key"] = Hex(mediaKey),
+            ["expanded_keys"] = Hex(expanded),
+            ["plaintext"] = Hex("hello media"u8.ToArray()),
+            ["upload"] = Hex(upload),
+            ["upload_sha256"] = Hex(System.Security.Cryptography.SHA256.HashData(upload)),
+            ["frames"] = frames,
+        };
+    }
+
     /// <summary>The E2E payload of a SEND and the plaintext envelope inside it (11-end-to-end.md).</summary>
     public static JsonObject Envelope()
     {
