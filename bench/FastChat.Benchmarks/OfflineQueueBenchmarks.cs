@@ -34,7 +34,7 @@ public class OfflineQueueBenchmarks
         _store = _host.App.Services.GetRequiredService<FasterStore>();
     }
 
-    private readonly List<(string Peer, ulong MessageId)> _receipts = new();
+    private readonly List<(string Peer, ulong MessageId, byte[]? Group)> _receipts = new();
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public int EnqueueCommitDrain()

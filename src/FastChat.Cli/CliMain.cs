@@ -98,10 +98,38 @@ public static class CliMain
         var privacy = new Command("privacy", "choose who may see when you are online and when you were last seen") { visibility, contactList };
         privacy.SetAction((parse, ct) => Guarded(output, () => PresenceCommands.SetAsync(OpenProfile(parse), parse.GetValue(visibility), parse.GetValue(contactList)!, output)));
 
+        var groupName = new Argument<string>("name") { Description = "the group's name" };
+        var groupRef = new Argument<string>("group") { Description = "the group: its name as this profile knows it, or its address (#hex)" };
+        var groupUsers = new Argument<string[]>("users") { Description = "user names", Arity = ArgumentArity.ZeroOrMore };
+        var someUsers = new Argument<string[]>("users") { Description = "user names", Arity = ArgumentArity.OneOrMore };
+        var groupCreate = new Command("create", "create a group NAME with USERS (you are its admin)") { groupName, groupUsers };
+        groupCreate.SetAction((parse, ct) => Guarded(output, () => GroupCommands.CreateAsync(OpenProfile(parse), parse.GetValue(groupName)!, parse.GetValue(groupUsers) ?? [], output)));
+        Command Change(string verb, FastChat.Protocol.Frames.GroupOp op, string help, bool takesUsers)
+        {
+            var command = new Command(verb, help) { groupRef };
+            if (takesUsers) command.Arguments.Add(someUsers);
+            command.SetAction((parse, ct) => Guarded(output, () => GroupCommands.ChangeAsync(OpenProfile(parse), op, parse.GetValue(groupRef)!, takesUsers ? parse.GetValue(someUsers)! : [], output)));
+            return command;
+        }
+        var groupInfo = new Command("info", "the group's name, version and members (members only)") { groupRef };
+        groupInfo.SetAction((parse, ct) => Guarded(output, () => GroupCommands.InfoAsync(OpenProfile(parse), parse.GetValue(groupRef)!, output)));
+        var groupChat = new Command("chat", "chat in the group: lines are sent to every member; /info shows ✓✓ and read per member; /quit leaves") { groupRef };
+        groupChat.SetAction((parse, ct) => Guarded(output, () => GroupCommands.ChatAsync(OpenProfile(parse), parse.GetValue(groupRef)!, input, output)));
+        var group = new Command("group", "groups: create, change membership, see members, chat")
+        {
+            groupCreate,
+            Change("add", FastChat.Protocol.Frames.GroupOp.Add, "add USERS (admins only)", true),
+            Change("remove", FastChat.Protocol.Frames.GroupOp.Remove, "remove USERS (admins only); they cannot read what follows", true),
+            Change("leave", FastChat.Protocol.Frames.GroupOp.Leave, "leave the group", false),
+            Change("promote", FastChat.Protocol.Frames.GroupOp.Promote, "make USERS admins (admins only)", true),
+            groupInfo,
+            groupChat,
+        };
+
         var whoami = new Command("whoami", "show the profile's user, server, pinned server key and device");
         whoami.SetAction(parse => GuardedSync(output, () => TrustCommands.WhoAmI(OpenProfile(parse), output)));
 
-        foreach (var command in new[] { register, link, chat, send, sendFile, inbox, history, devices, presence, privacy, safety, trust, whoami }) root.Subcommands.Add(command);
+        foreach (var command in new[] { register, link, chat, group, send, sendFile, inbox, history, devices, presence, privacy, safety, trust, whoami }) root.Subcommands.Add(command);
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output }).ConfigureAwait(false);
     }
 

@@ -24,6 +24,23 @@ public sealed class Profile
     public string Server { get => _data.Server ?? "127.0.0.1:5222"; set => _data.Server = value; }
     public string? ServerKey { get => _data.ServerKey; set => _data.ServerKey = value; }
 
+    /// <summary>Groups this profile knows by name (created here, or seen in a group announcement).</summary>
+    public void RememberGroup(string name, byte[] groupId)
+    {
+        lock (this) (_data.Groups ??= new())[name] = Convert.ToHexStringLower(groupId);
+        Save();
+    }
+
+    /// <summary>A group by its name as this profile knows it, or by its address (#hex, 32 hex digits).</summary>
+    public byte[] ResolveGroup(string nameOrAddress)
+    {
+        var hex = nameOrAddress.TrimStart('#');
+        if (hex.Length == 32 && hex.All(Uri.IsHexDigit)) return Convert.FromHexString(hex);
+        lock (this)
+            if (_data.Groups is { } groups && groups.TryGetValue(nameOrAddress, out var known)) return Convert.FromHexString(known);
+        throw new CliException($"no group '{nameOrAddress}' is known to this profile: use its address (#hex), as 'group create' printed it");
+    }
+
     public static string DefaultRoot =>
         Environment.GetEnvironmentVariable("FASTCHAT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fastchat");
 
@@ -72,6 +89,7 @@ public sealed class ProfileData
     public string? UserName { get; set; }
     public string? Server { get; set; }
     public string? ServerKey { get; set; }
+    public Dictionary<string, string>? Groups { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ProfileData))]

@@ -179,13 +179,14 @@ public sealed partial class FastChatClient : IAsyncDisposable
     }
 
     /// <summary>Tells <paramref name="peer"/> their messages up to <paramref name="messageId"/> were read.</summary>
-    public Task<ulong> MarkReadAsync(string peer, ulong messageId, CancellationToken ct = default)
+    /// <param name="group">The group's id when <paramref name="messageId"/> is a group message (its read receipt counts within that group).</param>
+    public Task<ulong> MarkReadAsync(string peer, ulong messageId, CancellationToken ct = default, byte[]? group = null)
     {
         var peerBytes = System.Text.Encoding.ASCII.GetBytes(peer);
         return Send(id =>
         {
-            var frame = new byte[MessageFrames.ReadLength(peerBytes.Length)];
-            MessageFrames.WriteRead(frame, id, peerBytes, messageId);
+            var frame = new byte[MessageFrames.ReadLength(peerBytes.Length, group?.Length ?? 0)];
+            MessageFrames.WriteRead(frame, id, peerBytes, messageId, group);
             return frame;
         }, ct);
     }
@@ -358,7 +359,8 @@ public sealed partial class FastChatClient : IAsyncDisposable
         }
         if (deliver.Kind != DeliveryKind.Message)
         {
-            ReceiptReceived?.Invoke(new Receipt(deliver.Kind == DeliveryKind.ReadReceipt ? ReceiptKind.Read : ReceiptKind.Delivered, peer, deliver.MessageId, time));
+            ReceiptReceived?.Invoke(new Receipt(deliver.Kind == DeliveryKind.ReadReceipt ? ReceiptKind.Read : ReceiptKind.Delivered, peer, deliver.MessageId, time,
+                deliver.Payload.Length == Protocol.Wire.GroupAddress.IdLength ? deliver.Payload.ToArray() : null));
             return;
         }
         // Messages from one sender arrive in id order, so anything not above the last seen is a redelivery.

@@ -7,7 +7,8 @@ public sealed record IncomingMessage(string From, ulong MessageId, DateTimeOffse
 public enum ReceiptKind { Delivered, Read }
 
 /// <summary>Receipts are cumulative per conversation: every message to <see cref="Peer"/> up to <see cref="MessageId"/>.</summary>
-public sealed record Receipt(ReceiptKind Kind, string Peer, ulong MessageId, DateTimeOffset ServerTime);
+/// <param name="Group">Set when the receipt is about group messages: then it counts within that group (cumulative per member device and group).</param>
+public sealed record Receipt(ReceiptKind Kind, string Peer, ulong MessageId, DateTimeOffset ServerTime, byte[]? Group = null);
 
 public sealed class FastChatException(ErrorCode code, string message) : Exception($"{code}: {message}")
 {

@@ -26,7 +26,7 @@ public sealed class TickBoard(string contact, Action<string> print)
     public void OnReceipt(Receipt receipt)
     {
         // Any of the contact's devices: ✓✓ when the first has it, read when one of them shows it.
-        if (!FastChat.Protocol.Wire.DeviceAddress.TryParse(receipt.Peer, out var user, out _) || user != contact) return;
+        if (receipt.Group is not null || !FastChat.Protocol.Wire.DeviceAddress.TryParse(receipt.Peer, out var user, out _) || user != contact) return; // group receipts are the group view's
         lock (_messages)
         {
             int level = receipt.Kind == ReceiptKind.Read ? Read : Delivered;

@@ -118,29 +118,34 @@ public static class MessageFrames
     }
 
     // READ: msgId u64 | peerLen u8 | peer | refMsgId u64
-    public static int ReadLength(int peerLength) => H + 8 + 1 + peerLength + 8;
+    /// <param name="groupLength">16 for a read receipt about a group message (the group id follows), else 0.</param>
+    public static int ReadLength(int peerLength, int groupLength = 0) => H + 8 + 1 + peerLength + 8 + groupLength;
 
-    public static int WriteRead(Span<byte> destination, ulong messageId, ReadOnlySpan<byte> peer, ulong readMessageId)
+    /// <summary>READ: <c>msg_id u64 | peer_len u8 | peer | read_msg_id u64 [| group_id 16]</c> — the group id when what was read is a group message.</summary>
+    public static int WriteRead(Span<byte> destination, ulong messageId, ReadOnlySpan<byte> peer, ulong readMessageId, ReadOnlySpan<byte> group = default)
     {
-        int body = 8 + 1 + peer.Length + 8;
+        int body = 8 + 1 + peer.Length + 8 + group.Length;
         FrameHeader.Write(destination, FrameType.Read, body);
         var b = destination.Slice(H, body);
         BinaryPrimitives.WriteUInt64BigEndian(b, messageId);
         b[8] = checked((byte)peer.Length);
         peer.CopyTo(b[9..]);
         BinaryPrimitives.WriteUInt64BigEndian(b[(9 + peer.Length)..], readMessageId);
+        group.CopyTo(b[(17 + peer.Length)..]);
         return H + body;
     }
 
-    public static bool TryParseRead(ReadOnlySpan<byte> body, out ulong messageId, out ReadOnlySpan<byte> peer, out ulong readMessageId)
+    public static bool TryParseRead(ReadOnlySpan<byte> body, out ulong messageId, out ReadOnlySpan<byte> peer, out ulong readMessageId, out ReadOnlySpan<byte> group)
     {
-        messageId = 0; peer = default; readMessageId = 0;
+        messageId = 0; peer = default; readMessageId = 0; group = default;
         if (body.Length < 9) return false;
         int peerLength = body[8];
-        if (body.Length != 9 + peerLength + 8) return false;
+        int fixedLength = 9 + peerLength + 8;
+        if (body.Length != fixedLength && body.Length != fixedLength + GroupAddress.IdLength) return false;
         messageId = BinaryPrimitives.ReadUInt64BigEndian(body);
         peer = body.Slice(9, peerLength);
         readMessageId = BinaryPrimitives.ReadUInt64BigEndian(body[(9 + peerLength)..]);
+        group = body[fixedLength..];
         return true;
     }
 }

@@ -94,26 +94,26 @@ internal sealed partial class ClientConnection
 
     private bool HandleRead(ReadOnlySpan<byte> body)
     {
-        if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId)) return Malformed("READ");
+        if (!MessageFrames.TryParseRead(body, out ulong messageId, out var peer, out ulong readId, out var group)) return Malformed("READ");
         if (messageId <= _ledger.HighWater) return Retried(messageId);
         if (!DeviceAddress.TryParse(peer, out _, out _)) return Refuse(ErrorCode.InvalidUserName, messageId, "peer is not a valid user name or device address");
-        var request = new RouteRequest(peer, DeliveryKind.ReadReceipt, readId, _addressBytes, Address, default);
+        var request = new RouteRequest(peer, DeliveryKind.ReadReceipt, readId, _addressBytes, Address, group);
         return Routed(_server.Router.Route(request, this, messageId), messageId);
     }
 
-    [ThreadStatic] private static List<(string Peer, ulong MessageId)>? t_receipts;
+    [ThreadStatic] private static List<(string Peer, ulong MessageId, byte[]? Group)>? t_receipts;
 
     private bool HandleDeliveryAck(ReadOnlySpan<byte> body)
     {
         if (!MessageFrames.TryParseU64(body, out ulong upTo)) return Malformed("DELIVERY_ACK");
-        var receipts = t_receipts ??= new List<(string, ulong)>();
+        var receipts = t_receipts ??= new List<(string, ulong, byte[]?)>();
         var status = _server.Queues.Acknowledge(this, _addressBytes, upTo, receipts);
         // ✓✓ for each sender, through the same router as messages (best effort, like before: a full queue drops it).
         Span<byte> peer = stackalloc byte[DeviceAddress.MaxLength];
-        foreach (var (peerName, messageId) in receipts)
+        foreach (var (peerName, messageId, group) in receipts)
         {
             int n = System.Text.Encoding.ASCII.GetBytes(peerName, peer);
-            _server.Router.Route(new RouteRequest(peer[..n], DeliveryKind.DeliveredReceipt, messageId, _addressBytes, Address, default), null, 0);
+            _server.Router.Route(new RouteRequest(peer[..n], DeliveryKind.DeliveredReceipt, messageId, _addressBytes, Address, group), null, 0);
         }
         receipts.Clear();
         if (status != AckStatus.BeyondDelivered) return true;

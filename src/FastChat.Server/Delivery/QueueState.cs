@@ -8,6 +8,8 @@ internal struct InFlightEntry
 {
     public ulong MessageId;
     public string? Peer;
+    /// <summary>The group of a group message (its ✓✓ is counted per member and group); null otherwise.</summary>
+    public byte[]? Group;
     public int Bytes;
     public DeliveryKind Kind;
     /// <summary>Not sent (expired or missing); cleared when the client acks past it.</summary>

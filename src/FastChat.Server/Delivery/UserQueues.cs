@@ -203,7 +203,7 @@ internal sealed class UserQueues
     /// <paramref name="receipts"/> for the caller to route: receipts go through the router like
     /// every other entry, and never under this user's stripe lock.
     /// </summary>
-    public AckStatus Acknowledge(IDeliveryTarget target, ReadOnlySpan<byte> user, ulong upTo, List<(string Peer, ulong MessageId)> receipts)
+    public AckStatus Acknowledge(IDeliveryTarget target, ReadOnlySpan<byte> user, ulong upTo, List<(string Peer, ulong MessageId, byte[]? Group)> receipts)
     {
         int acked = 0;
         lock (StripeOf(user))
@@ -221,7 +221,7 @@ internal sealed class UserQueues
                 queue.Head++;
                 if (entry.Skipped) continue;
                 acked++;
-                if (entry.Kind == DeliveryKind.Message && entry.Peer is not null) AddReceipt(receipts, entry.Peer, entry.MessageId);
+                if (entry.Kind is DeliveryKind.Message or DeliveryKind.GroupMessage && entry.Peer is not null) AddReceipt(receipts, entry.Peer, entry.MessageId, entry.Group);
             }
             WriteMeta(user, queue.Head, queue.Tail);
             Pump(target, queue, user, ulong.MaxValue, default, null);
@@ -231,16 +231,17 @@ internal sealed class UserQueues
         return AckStatus.Ok;
     }
 
-    private static void AddReceipt(List<(string Peer, ulong MessageId)> receipts, string peer, ulong messageId)
+    private static void AddReceipt(List<(string Peer, ulong MessageId, byte[]? Group)> receipts, string peer, ulong messageId, byte[]? group)
     {
-        // Receipts are cumulative per conversation, so one per peer per ack batch says it all.
+        // Receipts are cumulative per conversation (a direct one, or one group), so one per peer and group per ack batch says it all.
         for (int i = 0; i < receipts.Count; i++)
         {
             if (!ReferenceEquals(receipts[i].Peer, peer) && receipts[i].Peer != peer) continue;
-            if (messageId > receipts[i].MessageId) receipts[i] = (peer, messageId);
+            if (!(group is null ? receipts[i].Group is null : receipts[i].Group is { } other && other.AsSpan().SequenceEqual(group))) continue;
+            if (messageId > receipts[i].MessageId) receipts[i] = (peer, messageId, group);
             return;
         }
-        receipts.Add((peer, messageId));
+        receipts.Add((peer, messageId, group));
     }
 
     /// <summary>
@@ -276,9 +277,10 @@ internal sealed class UserQueues
                 }
 
                 string? peer = sequence == freshSequence ? freshPeer : null;
-                peer ??= view.Kind == DeliveryKind.Message ? Encoding.ASCII.GetString(view.Peer) : null;
+                peer ??= view.Kind is DeliveryKind.Message or DeliveryKind.GroupMessage ? Encoding.ASCII.GetString(view.Peer) : null;
+                byte[]? group = view.Kind == DeliveryKind.GroupMessage && view.Payload.Length >= GroupAddress.IdLength ? view.Payload[..GroupAddress.IdLength].ToArray() : null;
                 if (!target.TryDeliver(frame, view.Kind)) return; // the connection is closing; its entries stay queued
-                queue.Push(new InFlightEntry { Kind = view.Kind, MessageId = view.MessageId, Peer = peer, Bytes = frame.Length });
+                queue.Push(new InFlightEntry { Kind = view.Kind, MessageId = view.MessageId, Peer = peer, Group = group, Bytes = frame.Length });
                 queue.NextToSend++;
             }
         }

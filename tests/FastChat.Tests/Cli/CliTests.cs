@@ -99,6 +99,60 @@ public class CliTests
         Assert.Contains("file not sent: there is no file /no/such/file", chat.Output);
     }
 
+    /// <summary>Input typed line by line while a command runs.</summary>
+    private sealed class TypedLines : TextReader
+    {
+        private readonly System.Threading.Channels.Channel<string?> _lines = System.Threading.Channels.Channel.CreateUnbounded<string?>();
+        public void Type(string? line) => _lines.Writer.TryWrite(line);
+        public override async ValueTask<string?> ReadLineAsync(CancellationToken ct) => await _lines.Reader.ReadAsync(ct);
+        public override Task<string?> ReadLineAsync() => ReadLineAsync(CancellationToken.None).AsTask();
+    }
+
+    /// <summary>What a command has written so far (it writes from several threads, under the writer's lock).</summary>
+    private sealed class LiveOutput : StringWriter
+    {
+        public string Text { get { lock (this) return ToString(); } }
+    }
+
+    [Fact]
+    public async Task A_group_is_made_chatted_in_and_info_shows_who_has_each_message()
+    {
+        await using var server = await TestServer.StartAsync();
+        string address = $"127.0.0.1:{server.Port}";
+        using TempDirectory alice = new(), bob = new(), carol = new();
+        foreach (var (profile, name) in new[] { (alice, "alice"), (bob, "bob"), (carol, "carol") })
+            Assert.Equal(0, (await Run(profile, address, null, "register", name)).Exit);
+
+        var created = await Run(alice, address, null, "group", "create", "climbers", "bob", "carol");
+        Assert.Contains("created group 'climbers' #", created.Output);
+        var info = await Run(alice, address, null, "group", "info", "climbers");
+        Assert.Contains("climbers", info.Output);
+        Assert.Contains("  alice (admin)", info.Output);
+        Assert.Contains("  carol", info.Output);
+
+        var typed = new TypedLines();
+        var output = new LiveOutput();
+        var chat = CliMain.RunAsync(["--profile-dir", alice, "--server", address, "group", "chat", "climbers"], typed, output);
+        typed.Type("rope at 9?");
+        await Eventually.TrueAsync(() => output.Text.Contains("you [1] ✓: rope at 9?"), because: output.Text);
+
+        // bob reads his inbox (✓✓ for alice); carol has not looked yet.
+        var atBob = await Run(bob, address, null, "inbox");
+        Assert.Contains("[climbers] alice: rope at 9?", atBob.Output);
+        await Eventually.TrueAsync(() =>
+        {
+            typed.Type("/info");
+            return output.Text.Contains("[1] rope at 9?: read by -; ✓✓ bob; not yet carol");
+        }, because: output.Text);
+        typed.Type("/quit");
+        Assert.Equal(0, await chat);
+
+        // Removed, carol is shown nothing of the group any more.
+        Assert.Contains("remove: done", (await Run(alice, address, null, "group", "remove", "climbers", "carol")).Output);
+        string groupAddress = System.Text.RegularExpressions.Regex.Match(created.Output, "#[0-9a-f]{32}").Value;
+        Assert.Contains("you are not a member of this group", (await Run(carol, address, null, "group", "info", groupAddress)).Output);
+    }
+
     /// <summary>Runs 'link USER' on a new profile, enters the code it shows on the primary's profile, and waits until it has finished.</summary>
     private static async Task<string> LinkAsync(string newProfile, string primaryProfile, string server, string user)
     {

@@ -1,3 +1,4 @@
+using FastChat.Client;
 using System.Collections.Concurrent;
 using FastChat.Client.Encryption;
 using FastChat.Protocol.Frames;
@@ -147,6 +148,16 @@ public class GroupTests
         await using var carol = await Member.ConnectAsync(server.Port, "carol", carolKey);
         await Eventually.TrueAsync(() => carol.GroupMessages.Count == 1);
         Assert.Equal(id, carol.GroupMessages.Single().MessageId);
+
+        // Per member: ✓✓ from each member's device as it acknowledges, read when it says so — within the group.
+        await Eventually.TrueAsync(() => alice.Connection.Receipts.Count(r => r.Kind == ReceiptKind.Delivered) == 2, because: "a ✓✓ from bob and one from carol");
+        Assert.Equal(["bob", "carol"], alice.Connection.Receipts.Where(r => r.Kind == ReceiptKind.Delivered).Select(r => r.Peer).Order());
+        Assert.All(alice.Connection.Receipts, r => { Assert.Equal(id, r.MessageId); Assert.Equal(group, r.Group); });
+        await carol.Client.MarkReadAsync("alice", id, group: group);
+        await Eventually.TrueAsync(() => alice.Connection.Receipts.Any(r => r.Kind == ReceiptKind.Read));
+        var read = alice.Connection.Receipts.Single(r => r.Kind == ReceiptKind.Read);
+        Assert.Equal(("carol", id), (read.Peer, read.MessageId));
+        Assert.Equal(group, read.Group);
 
         var refused = await Assert.ThrowsAsync<FastChat.Client.FastChatException>(() => dave.Client.SendToGroupAsync(group, "let me in"u8.ToArray()));
         Assert.Equal(ErrorCode.UnknownRecipient, refused.Code);
