@@ -26,6 +26,8 @@ internal sealed class BenchServer : IDisposable
 
     public WebApplication App { get; }
 
+    public string DataDirectory => _dataDirectory;
+
     public void Dispose()
     {
         App.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -16,10 +16,29 @@ namespace FastChat.Benchmarks;
 /// its own thread. This version stores a copy per member device; storing once per partition is
 /// the next step, measured against this.
 /// </summary>
-public class GroupFanOutBenchmarks
+public class GroupFanOutBenchmarks : GroupFanOutBench
 {
     /// <summary>Fixed at 32 (OperationsPerInvoke is a constant).</summary>
-    public const int Members = 32;
+    public const int Count = 32;
+    protected override int Members => Count;
+
+    [Benchmark(OperationsPerInvoke = Count)]
+    public bool GroupSendToEveryMember() => SendOnce();
+}
+
+/// <summary>The same for the largest group: alice and 1023 other members online (1024, the limit), 1023 copies per message; the time of one operation times 1023 is the time until the last member's connection has sealed its copy.</summary>
+public class GroupFanOut1024Benchmarks : GroupFanOutBench
+{
+    public const int Count = 1023;
+    protected override int Members => Count;
+
+    [Benchmark(OperationsPerInvoke = Count)]
+    public bool GroupSendToEveryMember() => SendOnce();
+}
+
+public abstract class GroupFanOutBench
+{
+    protected abstract int Members { get; }
     private BenchServer _host = null!;
     private BenchConnections _connections = null!;
     private ClientConnection _alice = null!;
@@ -56,8 +75,7 @@ public class GroupFanOutBenchmarks
         _send = new byte[GroupSendFrames.Length(_payload.Length)];
     }
 
-    [Benchmark(OperationsPerInvoke = Members)]
-    public bool GroupSendToEveryMember()
+    protected bool SendOnce()
     {
         GroupSendFrames.Write(_send, _nextId++, _groupId, _payload);
         bool ok = _alice.DispatchFrames(_send, _send.Length);
